@@ -1,0 +1,1 @@
+"""Datasets, collaters, objectives and schedules: no losses, no models."""

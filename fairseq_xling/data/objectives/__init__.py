@@ -1,0 +1,128 @@
+"""Objective types of xling_multitask: where an objective's data comes from and which criterion scores it.
+
+``--objectives TYPE:LANGS[:key=value...],...``, for example ``similarity:de-en,skipgram:de-en:window=5``.
+Each key fills either the objective type's config (data directory, batching, schedule weight, data options)
+or the config of its criterion (``margin=``, ``negatives=``): options are routed by field name, and an unknown
+key is an error listing both. Adding an objective type is one file in this folder plus its import line below.
+"""
+import os
+import re
+from dataclasses import dataclass, field
+from typing import ClassVar, Dict, List, Optional
+
+from fairseq.criterions import CRITERION_DATACLASS_REGISTRY
+from fairseq.data import data_utils, indexed_dataset
+
+from fairseq_xling.data.spec import fill_dataclass, parse_spec, split_specs
+
+OBJECTIVE_REGISTRY = {}
+LANG_CODE = re.compile(r"^[a-z]{2}$")
+
+
+@dataclass
+class ObjectiveConfig:
+    """Options every objective type has."""
+
+    data: Optional[str] = None  # data-bin directory; default: the task's data directory
+    weight: float = 1.0  # for the weighted schedule
+    batch_size: Optional[int] = None  # examples per batch; default: --batch-size
+    max_tokens: Optional[int] = None  # tokens per batch; default: --max-tokens
+
+    criterion: ClassVar[str] = ""  # registered criterion that scores this objective
+    heads: ClassVar[tuple] = ()  # model parts this objective needs besides the encoder
+
+    def load_dataset(self, split: str, data_dir: str, langs: List[str], vocab, seed: int):
+        """Returns the split's dataset, or None when the split is absent (a missing train split is an error)."""
+        raise NotImplementedError
+
+
+def register_objective(name):
+    def wrap(cls):
+        if name in OBJECTIVE_REGISTRY:
+            raise ValueError(f"objective type {name!r} is already registered")
+        OBJECTIVE_REGISTRY[name] = cls
+        return cls
+
+    return wrap
+
+
+@dataclass
+class Objective:
+    """One parsed entry of --objectives."""
+
+    name: str
+    type: str
+    langs: List[str]
+    cfg: ObjectiveConfig
+    criterion_cfg: object = field(repr=False, default=None)
+
+
+def parse_langs(text: str, where: str) -> List[str]:
+    langs = text.split("-")
+    for lang in langs:
+        if not LANG_CODE.match(lang):
+            raise ValueError(f"{where}: {lang!r} is not an ISO 639-1 language code (two lowercase letters)")
+    return langs
+
+
+def parse_objectives(specs: str) -> List[Objective]:
+    objectives = []
+    for spec in split_specs(specs):
+        type_, positional, options = parse_spec(spec)
+        where = f"--objectives entry {spec!r}"
+        if type_ not in OBJECTIVE_REGISTRY:
+            raise ValueError(f"{where}: unknown objective type {type_!r}; expected one of "
+                             f"{', '.join(sorted(OBJECTIVE_REGISTRY))}")
+        if len(positional) != 1:
+            raise ValueError(f"{where}: expected TYPE:LANGS[:key=value...], e.g. {type_}:de-en")
+        cls = OBJECTIVE_REGISTRY[type_]
+        crit_cls = CRITERION_DATACLASS_REGISTRY[cls.criterion]
+        crit_fields = set(crit_cls.__dataclass_fields__)
+        cfg, crit_options = fill_dataclass(cls, options, where, extra_ok=crit_fields)
+        crit_cfg, _ = fill_dataclass(crit_cls, crit_options, f"{where} (criterion {cls.criterion})")
+        objectives.append(Objective(f"{type_}_{positional[0]}", type_, parse_langs(positional[0], where),
+                                    cfg, crit_cfg))
+    if not objectives:
+        raise ValueError("--objectives is empty: give at least one TYPE:LANGS entry")
+    names = [o.name for o in objectives]
+    if len(set(names)) != len(names):
+        raise ValueError(f"--objectives: the same objective is listed twice: {names}")
+    return objectives
+
+
+def indexed_path(data_dir: str, name: str) -> str:
+    return os.path.join(data_dir, name)
+
+
+def exists(data_dir: str, name: str) -> bool:
+    return indexed_dataset.infer_dataset_impl(indexed_path(data_dir, name)) is not None
+
+
+def load_indexed(data_dir: str, name: str, dictionary=None, required=True):
+    path = indexed_path(data_dir, name)
+    dataset = data_utils.load_indexed_dataset(path, dictionary)
+    if dataset is None and required:
+        raise FileNotFoundError(f"expected a binarised dataset {path}.bin/.idx (made by preprocess/)")
+    return dataset
+
+
+def load_pair(split, data_dir, src, tgt, vocab, with_alignments):
+    """The parallel part of a data-bin in fairseq's translation layout (``{split}.{src}-{tgt}.{lang}``)."""
+    from fairseq_xling.data.parallel_dataset import ParallelSentenceDataset
+
+    prefix = f"{split}.{src}-{tgt}"
+    if not exists(data_dir, f"{prefix}.{src}"):
+        if split == "train":
+            raise FileNotFoundError(f"expected {os.path.join(data_dir, prefix)}.{src}.bin: no {src}-{tgt} "
+                                    f"training data in {data_dir} (make it with preprocess/europarl.sh)")
+        return None
+    align = None
+    if with_alignments:
+        align = load_indexed(data_dir, f"{split}.align.{src}-{tgt}", required=split == "train")
+    return ParallelSentenceDataset(
+        load_indexed(data_dir, f"{prefix}.{src}", vocab.dicts[src]),
+        load_indexed(data_dir, f"{prefix}.{tgt}", vocab.dicts[tgt]),
+        src, tgt, vocab.dicts[src], vocab.dicts[tgt], align)
+
+
+from fairseq_xling.data.objectives import similarity, skipgram  # noqa: E402,F401

@@ -1,0 +1,15 @@
+"""``similarity``: parallel sentence pairs scored by the hinge similarity criterion (Singla et al. 2018)."""
+from dataclasses import dataclass
+
+from fairseq_xling.data.objectives import ObjectiveConfig, load_pair, register_objective
+
+
+@register_objective("similarity")
+@dataclass
+class SimilarityObjective(ObjectiveConfig):
+    criterion = "xling_hinge_similarity"
+
+    def load_dataset(self, split, data_dir, langs, vocab, seed):
+        if len(langs) != 2:
+            raise ValueError(f"similarity objective needs a language pair such as de-en, got {'-'.join(langs)}")
+        return load_pair(split, data_dir, langs[0], langs[1], vocab, with_alignments=False)

@@ -1,0 +1,34 @@
+"""``skipgram``: multilingual skip-gram pairs from aligned parallel text and monolingual text."""
+from dataclasses import dataclass
+from typing import Optional
+
+from fairseq_xling.data.objectives import (ObjectiveConfig, exists, load_indexed, load_pair,
+                                           register_objective)
+from fairseq_xling.data.skipgram_dataset import SkipGramDataset
+
+
+@register_objective("skipgram")
+@dataclass
+class SkipGramObjective(ObjectiveConfig):
+    window: int = 5  # context words on each side
+    mono: bool = True  # use mono.{lang} files of the data directory when present (False: the *no-mono ablation)
+    max_pairs: Optional[int] = None  # cap on (word, context) pairs per batch
+
+    criterion = "xling_skipgram_nce"
+    heads = ("context_embeddings",)
+
+    def load_dataset(self, split, data_dir, langs, vocab, seed):
+        parallel = None
+        if len(langs) == 2:
+            parallel = load_pair(split, data_dir, langs[0], langs[1], vocab, with_alignments=True)
+        elif len(langs) != 1:
+            raise ValueError(f"skipgram objective takes one language or a pair, got {'-'.join(langs)}")
+        mono = {}
+        if self.mono and split == "train":
+            mono = {lang: load_indexed(data_dir, f"mono.{lang}", vocab.dicts[lang])
+                    for lang in langs if exists(data_dir, f"mono.{lang}")}
+        if parallel is None and not mono:
+            if split == "train":
+                raise FileNotFoundError(f"skipgram:{'-'.join(langs)}: no parallel or mono.* data in {data_dir}")
+            return None
+        return SkipGramDataset(vocab, parallel, mono, self.window, self.max_pairs, seed)

@@ -1,0 +1,71 @@
+"""The small `TYPE:POSITIONAL:key=value` syntax used by --objectives and --schedule.
+
+Example: ``similarity:de-en:negatives=10,skipgram:de-en:window=5`` is two objectives; ``weighted`` and
+``temperature:t=5`` are schedules. Option values are converted to the type of the dataclass field they fill,
+so a typo or a wrong type is an error that names the component and lists what it accepts.
+"""
+import dataclasses
+import typing
+from typing import Any, Dict, List, Tuple
+
+
+def parse_spec(spec: str) -> Tuple[str, List[str], Dict[str, str]]:
+    """``"skipgram:de-en:window=5"`` -> ``("skipgram", ["de-en"], {"window": "5"})``."""
+    parts = [p.strip() for p in spec.strip().split(":")]
+    if not parts[0]:
+        raise ValueError(f"empty component name in {spec!r}")
+    positional, options = [], {}
+    for part in parts[1:]:
+        if "=" in part:
+            key, value = part.split("=", 1)
+            if key.strip() in options:
+                raise ValueError(f"option {key!r} given twice in {spec!r}")
+            options[key.strip().replace("-", "_")] = value.strip()
+        elif part:
+            positional.append(part)
+    return parts[0], positional, options
+
+
+def split_specs(specs: str) -> List[str]:
+    """Comma-separated list of specs (blank entries are ignored)."""
+    return [s for s in (x.strip() for x in specs.split(",")) if s]
+
+
+def _convert(value: str, annotation: Any, where: str, key: str) -> Any:
+    origin = typing.get_origin(annotation)
+    if origin is typing.Union:  # Optional[X]
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        if value.lower() in ("none", "null", ""):
+            return None
+        annotation = args[0]
+    try:
+        if annotation is bool:
+            if value.lower() in ("1", "true", "yes", "on"):
+                return True
+            if value.lower() in ("0", "false", "no", "off"):
+                return False
+            raise ValueError(value)
+        if annotation in (int, float, str):
+            return annotation(value)
+    except ValueError:
+        raise ValueError(f"{where}: option {key}={value!r} is not a valid {annotation.__name__}") from None
+    return value
+
+
+def fill_dataclass(cls, options: Dict[str, str], where: str, extra_ok=()):
+    """Build dataclass ``cls`` from string ``options``; keys in ``extra_ok`` are left for the caller.
+
+    Returns (instance, leftover options).
+    """
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    kwargs, leftover = {}, {}
+    for key, value in options.items():
+        if key in fields:
+            kwargs[key] = _convert(value, fields[key].type if not isinstance(fields[key].type, str)
+                                   else typing.get_type_hints(cls)[key], where, key)
+        elif key in extra_ok:
+            leftover[key] = value
+        else:
+            known = sorted(set(fields) | set(extra_ok))
+            raise ValueError(f"{where}: unknown option {key!r}; expected one of {', '.join(known)}")
+    return cls(**kwargs), leftover

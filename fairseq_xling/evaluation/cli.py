@@ -1,0 +1,265 @@
+"""``xling-eval``: run an evaluation on raw files (encoded through a checkpoint) or on precomputed
+embeddings, and print one JSON line per result on stdout.
+
+    xling-eval retrieval --src-file A --tgt-file B --src-lang de --tgt-lang en \\
+        (--checkpoint DIR/checkpoint_best.pt --data DATA_BIN | --src-emb a.npy --tgt-emb b.npy)
+    xling-eval doc-classification --train FILE --test FILE --train-lang en --test-lang de --format mldoc \\
+        (--checkpoint DIR/checkpoint_best.pt --data DATA_BIN | --train-emb a.npz --test-emb b.npz)
+
+The metrics live in ``retrieval.py`` and ``doc_classification.py``; this file only reads, encodes and
+reports. The hub (and with it fairseq) is imported only when ``--checkpoint`` is given.
+"""
+import argparse
+import csv
+import json
+import os
+import sys
+from typing import Dict, List, Optional, Sequence
+
+import numpy as np
+
+from fairseq_xling.evaluation import doc_classification as dc
+from fairseq_xling.evaluation.retrieval import DEFAULT_NUM_DISTRACTORS, precision_at_k
+
+
+class InputError(ValueError):
+    """Bad input files or arguments; reported as a usage error (exit status 2)."""
+
+
+def read_sentences(path: str, max_sentences: Optional[int] = None) -> List[str]:
+    """One sentence per line; an empty line is an error naming the file and line."""
+    sentences = []
+    with open(path, encoding="utf-8") as f:
+        for line_no, line in enumerate(f, start=1):
+            if max_sentences is not None and len(sentences) >= max_sentences:
+                break
+            line = line.rstrip("\r\n")
+            if not line.strip():
+                raise InputError(f"{path}, line {line_no}: empty line (expected one sentence per line)")
+            sentences.append(line)
+    return sentences
+
+
+def count_lines(path: str) -> int:
+    with open(path, encoding="utf-8") as f:
+        return sum(1 for _ in f)
+
+
+def load_hub(checkpoint: str, data: Optional[str]):
+    """Load a checkpoint through the hub; imported here so that the rest of the CLI needs no fairseq."""
+    if data is None:
+        raise InputError("--checkpoint needs --data (the data-bin the model was trained on)")
+    from fairseq_xling.hub_interface import XlingHubInterface
+
+    checkpoint_dir, checkpoint_file = os.path.split(os.path.abspath(checkpoint))
+    return XlingHubInterface.from_pretrained(
+        checkpoint_dir, checkpoint_file=checkpoint_file, data_name_or_path=data
+    )
+
+
+def load_npy(path: str, max_rows: Optional[int] = None) -> np.ndarray:
+    emb = np.load(path)
+    if emb.ndim != 2:
+        raise InputError(f"{path}: expected an N x d matrix, got shape {emb.shape}")
+    return emb if max_rows is None else emb[:max_rows]
+
+
+def write_tsv(path: str, rows: Sequence[Dict[str, object]]) -> None:
+    columns = list(dict.fromkeys(key for row in rows for key in row))
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=columns, delimiter="\t", lineterminator="\n", restval="")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def emit(rows: Sequence[Dict[str, object]], output: Optional[str]) -> None:
+    for row in rows:
+        print(json.dumps(row), flush=True)
+    if output:
+        write_tsv(output, rows)
+
+
+def parse_num_distractors(value: str) -> Optional[int]:
+    if value == "all":
+        return None
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer or 'all', got {value!r}")
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer or 'all', got {value!r}")
+    return number
+
+
+def run_retrieval(args: argparse.Namespace) -> List[Dict[str, object]]:
+    if args.checkpoint:
+        if not (args.src_file and args.tgt_file):
+            raise InputError("--checkpoint needs --src-file and --tgt-file")
+        if args.src_emb or args.tgt_emb:
+            raise InputError("give either --checkpoint or --src-emb/--tgt-emb, not both")
+    elif not (args.src_emb and args.tgt_emb):
+        raise InputError("give --checkpoint and --data, or both --src-emb and --tgt-emb")
+    if bool(args.src_file) != bool(args.tgt_file):
+        raise InputError("give both --src-file and --tgt-file, or neither")
+
+    if args.src_file and args.tgt_file:
+        src_lines, tgt_lines = count_lines(args.src_file), count_lines(args.tgt_file)
+        if src_lines != tgt_lines:
+            raise InputError(
+                f"parallel files differ in length: {args.src_file} has {src_lines} lines, "
+                f"{args.tgt_file} has {tgt_lines}"
+            )
+        src_sentences = read_sentences(args.src_file, args.max_sentences)
+        tgt_sentences = read_sentences(args.tgt_file, args.max_sentences)
+
+    if args.checkpoint:
+        hub = load_hub(args.checkpoint, args.data)
+        src_emb = np.asarray(hub.encode(src_sentences, lang=args.src_lang), dtype=np.float32)
+        tgt_emb = np.asarray(hub.encode(tgt_sentences, lang=args.tgt_lang), dtype=np.float32)
+    else:
+        src_emb = load_npy(args.src_emb, args.max_sentences)
+        tgt_emb = load_npy(args.tgt_emb, args.max_sentences)
+        if src_emb.shape != tgt_emb.shape:
+            raise InputError(
+                f"embeddings differ in shape: {args.src_emb} is {src_emb.shape}, {args.tgt_emb} is {tgt_emb.shape}"
+            )
+        if args.src_file and len(src_sentences) != len(src_emb):
+            raise InputError(
+                f"{args.src_emb} has {len(src_emb)} rows but {args.src_file} has {len(src_sentences)} lines"
+            )
+    if len(src_emb) < 2:
+        raise InputError(f"retrieval needs at least 2 sentence pairs, got {len(src_emb)}")
+
+    rows = []
+    for (a, a_emb), (b, b_emb) in (
+        ((args.src_lang, src_emb), (args.tgt_lang, tgt_emb)),
+        ((args.tgt_lang, tgt_emb), (args.src_lang, src_emb)),
+    ):
+        scores = precision_at_k(
+            a_emb, b_emb, k=args.k, num_distractors=args.num_distractors, seed=args.seed, progress=args.progress
+        )
+        row: Dict[str, object] = {"task": "retrieval", "direction": f"{a}->{b}"}
+        row.update({f"p@{c}": scores[f"p@{c}"] for c in args.k})
+        row.update(
+            num_distractors="all" if args.num_distractors is None else args.num_distractors,
+            n=scores["n"],
+            pool_size=scores["pool_size"],
+        )
+        rows.append(row)
+    return rows
+
+
+def _documents_and_embeddings(args, split: str, lang: str, hub) -> tuple:
+    """(X, y) for one split, from a text file through the hub or from an .npz with X and y."""
+    npz_path = getattr(args, f"{split}_emb")
+    if npz_path:
+        with np.load(npz_path, allow_pickle=False) as data:
+            if "X" not in data or "y" not in data:
+                raise InputError(f"{npz_path}: expected arrays 'X' (documents x d) and 'y' (labels)")
+            X, y = data["X"], data["y"]
+        if X.ndim != 2 or y.shape != (len(X),):
+            raise InputError(f"{npz_path}: expected X of shape D x d and y of shape D, got {X.shape} and {y.shape}")
+        return X, y
+    documents = dc.READERS[args.format](getattr(args, split), sentence_split=not args.no_sentence_split)
+    X = dc.embed_documents(documents, lambda sentences: np.asarray(hub.encode(sentences, lang=lang)))
+    return X, np.array([doc.label for doc in documents])
+
+
+def _labels_to_ids(splits: Sequence[np.ndarray]) -> List[np.ndarray]:
+    """String labels -> indices in the sorted union of all labels; integer labels are kept as they are."""
+    if all(np.issubdtype(y.dtype, np.integer) for y in splits):
+        return [y.astype(np.int64) for y in splits]
+    names = sorted(set(str(label) for y in splits for label in y))
+    index = {name: i for i, name in enumerate(names)}
+    return [np.array([index[str(label)] for label in y], dtype=np.int64) for y in splits]
+
+
+def run_doc_classification(args: argparse.Namespace) -> List[Dict[str, object]]:
+    hub = None
+    splits = ["train", "test"] + (["dev"] if (args.dev or args.dev_emb) else [])
+    for split in splits:
+        has_file, has_emb = getattr(args, split) is not None, getattr(args, f"{split}_emb") is not None
+        if has_file == has_emb:
+            raise InputError(f"give exactly one of --{split} (with --checkpoint) and --{split}-emb")
+        if has_file and not args.checkpoint:
+            raise InputError(f"--{split} needs --checkpoint and --data to encode the documents")
+    if args.checkpoint:
+        hub = load_hub(args.checkpoint, args.data)
+    langs = {"train": args.train_lang, "test": args.test_lang, "dev": args.dev_lang or args.train_lang}
+    data = {split: _documents_and_embeddings(args, split, langs[split], hub) for split in splits}
+    ys = _labels_to_ids([data[split][1] for split in splits])
+    X = {split: data[split][0] for split in splits}
+    y = dict(zip(splits, ys))
+    result = dc.cross_lingual_doc_classification(
+        X["train"], y["train"], X["test"], y["test"],
+        dev_X=X.get("dev"), dev_y=y.get("dev"),
+        epochs=args.epochs, seed=args.seed, normalize=not args.no_normalize,
+    )  # fmt: skip
+    row: Dict[str, object] = {
+        "task": "doc-classification",
+        "train_lang": args.train_lang,
+        "test_lang": args.test_lang,
+    }
+    row.update(result)
+    return [row]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="xling-eval", description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    def add_common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--checkpoint", help="path/to/checkpoint_x.pt, encoded through XlingHubInterface")
+        p.add_argument("--data", help="data-bin directory the checkpoint was trained on (with --checkpoint)")
+        p.add_argument("--seed", type=int, default=0)
+        p.add_argument("--output", help="also write the results as a TSV table to this file")
+
+    p = commands.add_parser("retrieval", help="P@k of parallel-sentence retrieval, both directions")
+    add_common(p)
+    p.add_argument("--src-file", help="source sentences, one per line")
+    p.add_argument("--tgt-file", help="target sentences, line i translating line i of --src-file")
+    p.add_argument("--src-lang", required=True)
+    p.add_argument("--tgt-lang", required=True)
+    p.add_argument("--src-emb", help="precomputed N x d source embeddings (.npy)")
+    p.add_argument("--tgt-emb", help="precomputed N x d target embeddings (.npy)")
+    p.add_argument(
+        "--num-distractors",
+        type=parse_num_distractors,
+        default=DEFAULT_NUM_DISTRACTORS,
+        help="wrong candidates per query (pools of K+1 pairs), or 'all' for a full search (Tatoeba style)",
+    )
+    p.add_argument("--k", type=int, nargs="+", default=[1, 5], help="cutoffs to report (default: 1 5)")
+    p.add_argument("--max-sentences", type=int, help="use only the first N pairs")
+    p.add_argument("--progress", action="store_true", help="show a progress bar while scoring")
+    p.set_defaults(run=run_retrieval)
+
+    p = commands.add_parser("doc-classification", help="train an averaged perceptron on L1 documents, test on L2")
+    add_common(p)
+    for split in ("train", "test", "dev"):
+        p.add_argument(f"--{split}", help=f"{split} documents in --format layout (with --checkpoint)")
+        p.add_argument(f"--{split}-emb", help=f"precomputed {split} documents: .npz with X (D x d) and y (D)")
+    p.add_argument("--train-lang", required=True)
+    p.add_argument("--test-lang", required=True)
+    p.add_argument("--dev-lang", help="language of --dev (default: --train-lang)")
+    p.add_argument("--format", choices=sorted(dc.READERS), default="mldoc", help="layout of the document files")
+    p.add_argument("--epochs", type=int, default=10, help="perceptron epochs (the maximum when a dev split is given)")
+    p.add_argument("--no-normalize", action="store_true", help="do not L2-normalise document vectors")
+    p.add_argument("--no-sentence-split", action="store_true", help="cut documents only at line/<br> separators")
+    p.set_defaults(run=run_doc_classification)
+    return parser
+
+
+def main(argv: Optional[Sequence[str]] = None) -> None:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "max_sentences", None) is not None and args.max_sentences < 1:
+        parser.error("--max-sentences must be >= 1")
+    try:
+        rows = args.run(args)
+    except (ValueError, OSError) as e:  # InputError, reader errors, missing files
+        parser.exit(2, f"{parser.prog} {args.command}: error: {e}\n")
+    emit(rows, args.output)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

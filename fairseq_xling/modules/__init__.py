@@ -1,0 +1,1 @@
+"""Plain nn.Modules with explicit arguments: no fairseq config in here."""

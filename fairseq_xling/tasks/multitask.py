@@ -1,0 +1,187 @@
+"""``xling_multitask``: one shared model trained on several objectives, one objective per update.
+
+Each objective (``--objectives``) brings its data and its criterion; a schedule (``--schedule``) picks the
+objective of each update. The epoch's batch list is planned up front from (seed, epoch), so that
+
+- every batch holds one objective, and the ``update_freq`` x ``world_size`` batches of one update all hold
+  the same one (consecutive groups of that size: fairseq shards batch i to rank i % world_size);
+- resuming from checkpoint_last.pt rebuilds the same plan and skips what was done (the schedule has no
+  state of its own), so a stopped and resumed run equals an uninterrupted one;
+- each rank reads different examples.
+
+An epoch has as many updates as it takes to visit every objective's batches once on average; an objective
+that is picked more often than it has batches starts a new reshuffled pass over its data.
+"""
+import logging
+import os
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import List
+
+import numpy as np
+from fairseq import metrics
+from fairseq.data import Dictionary, data_utils, iterators
+from fairseq.dataclass import FairseqDataclass
+from fairseq.tasks import FairseqTask, register_task
+from omegaconf import II
+
+from fairseq_xling.data.multitask_dataset import MultitaskDataset
+from fairseq_xling.data.objectives import parse_objectives
+from fairseq_xling.data.schedules import ObjectiveInfo, build_schedule
+from fairseq_xling.data.vocab import MultilingualVocab
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class XlingMultitaskConfig(FairseqDataclass):
+    data: str = field(default="", metadata={"help": "data-bin directory (dictionaries dict.{lang}.txt, and the "
+                                                    "objectives' data unless they name their own data=)"})
+    objectives: str = field(default="", metadata={
+        "help": "comma-separated TYPE:LANGS[:key=value...], e.g. 'similarity:de-en,skipgram:de-en:window=5'; "
+                "keys set the objective's data options or its criterion's options"})
+    schedule: str = field(default="alternate", metadata={
+        "help": "which objective each update trains: alternate | weighted (weight= per objective) | ..."})
+    seed: int = II("common.seed")
+    train_subset: str = II("dataset.train_subset")
+    update_freq: List[int] = II("optimization.update_freq")
+
+
+@register_task("xling_multitask", dataclass=XlingMultitaskConfig)
+class XlingMultitaskTask(FairseqTask):
+    def __init__(self, cfg: XlingMultitaskConfig, vocab: MultilingualVocab, objectives):
+        super().__init__(cfg)
+        self.vocab = vocab
+        self.objectives = objectives
+        self.schedule = build_schedule(cfg.schedule)
+
+    @classmethod
+    def setup_task(cls, cfg: XlingMultitaskConfig, **kwargs):
+        objectives = parse_objectives(cfg.objectives)
+        langs = sorted({lang for o in objectives for lang in o.langs})
+        dicts = {}
+        for lang in langs:
+            path = os.path.join(cfg.data, f"dict.{lang}.txt")
+            if not os.path.exists(path):
+                raise FileNotFoundError(f"no dictionary for language {lang!r}: expected {path}")
+            dicts[lang] = Dictionary.load(path)
+            logger.info(f"[{lang}] dictionary: {len(dicts[lang])} types")
+        return cls(cfg, MultilingualVocab(dicts), objectives)
+
+    # the heads the model must build, e.g. skip-gram context embeddings
+    def required_heads(self):
+        return sorted({h for o in self.objectives for h in o.cfg.heads})
+
+    def objective_data_dir(self, objective):
+        return objective.cfg.data or self.cfg.data
+
+    def load_dataset(self, split, epoch=1, combine=False, **kwargs):
+        parts = OrderedDict()
+        for objective in self.objectives:
+            dataset = objective.cfg.load_dataset(split, self.objective_data_dir(objective), objective.langs,
+                                                 self.vocab, self.cfg.seed)
+            if dataset is not None:
+                parts[objective.name] = dataset
+                logger.info(f"{split} {objective.name}: {len(dataset)} examples")
+        if not parts:
+            raise FileNotFoundError(f"no objective has a {split!r} split")
+        dataset = MultitaskDataset(parts)
+        dataset.is_train = split == self.cfg.train_subset
+        self.datasets[split] = dataset
+
+    def build_criterion(self, cfg):
+        if cfg._name != "xling_multitask":
+            raise ValueError(f"--task xling_multitask trains with --criterion xling_multitask (each objective "
+                             f"brings its own criterion), got --criterion {cfg._name}")
+        return super().build_criterion(cfg)
+
+    def reduce_metrics(self, logging_outputs, criterion):
+        super().reduce_metrics(logging_outputs, criterion)
+        criterion.reduce_objective_metrics(logging_outputs)
+
+    def max_positions(self):
+        return None
+
+    @property
+    def source_dictionary(self):
+        return None
+
+    @property
+    def target_dictionary(self):
+        return None
+
+    # ---- batching -------------------------------------------------------------------------------------
+    def objective_batches(self, dataset, k, max_tokens, max_sentences, seed):
+        """One shuffled pass over objective k's batches, as lists of global indices."""
+        objective = self.objectives[[o.name for o in self.objectives].index(dataset.names[k])]
+        sub = dataset.datasets[k]
+        with data_utils.numpy_seed(*seed):
+            indices = sub.ordered_indices()
+            batches = data_utils.batch_by_size(
+                indices, sub.num_tokens,
+                max_tokens=objective.cfg.max_tokens or max_tokens,
+                max_sentences=objective.cfg.batch_size or max_sentences,
+            )
+            order = np.random.permutation(len(batches))
+        return [batches[i] + dataset.offsets[k] for i in order]
+
+    def plan_epoch(self, dataset, epoch, max_tokens, max_sentences, group):
+        """The epoch's batches: groups of ``group`` consecutive batches from one objective, one group per update."""
+        k_all = range(len(dataset.datasets))
+        passes = {k: 0 for k in k_all}
+        streams = {k: self.objective_batches(dataset, k, max_tokens, max_sentences, (self.cfg.seed, epoch, k, 0))
+                   for k in k_all}
+        total = sum(len(s) for s in streams.values())
+        num_updates = max(1, -(-total // group))
+        infos = [ObjectiveInfo(name, o.type, o.langs, len(d), o.cfg.weight)
+                 for name, d, o in zip(dataset.names, dataset.datasets, self.objectives_of(dataset))]
+        rng = np.random.default_rng([self.cfg.seed, epoch])
+        picks = self.schedule.plan(infos, num_updates, epoch, rng)
+        plan, cursor = [], {k: 0 for k in k_all}
+        for k in picks:
+            for _ in range(group):
+                if cursor[k] == len(streams[k]):  # next pass over this objective's data
+                    passes[k] += 1
+                    streams[k] = self.objective_batches(dataset, k, max_tokens, max_sentences,
+                                                        (self.cfg.seed, epoch, k, passes[k]))
+                    cursor[k] = 0
+                plan.append(streams[k][cursor[k]])
+                cursor[k] += 1
+        counts = np.bincount(picks, minlength=len(dataset.datasets))
+        logger.info(f"epoch {epoch} plan: {num_updates} updates; "
+                    + ", ".join(f"{n}: {c}" for n, c in zip(dataset.names, counts)))
+        return plan
+
+    def objectives_of(self, dataset):
+        by_name = {o.name: o for o in self.objectives}
+        return [by_name[n] for n in dataset.names]
+
+    def update_freq_at(self, epoch):
+        freqs = list(self.cfg.update_freq)
+        return freqs[epoch - 1] if epoch <= len(freqs) else freqs[-1]
+
+    def get_batch_iterator(self, dataset, max_tokens=None, max_sentences=None, max_positions=None,
+                           ignore_invalid_inputs=False, required_batch_size_multiple=1, seed=1, num_shards=1,
+                           shard_id=0, num_workers=0, epoch=1, data_buffer_size=0, disable_iterator_cache=False,
+                           skip_remainder_batch=False, grouped_shuffling=False, update_epoch_batch_itr=False):
+        if not isinstance(dataset, MultitaskDataset):
+            raise TypeError("xling_multitask batches MultitaskDataset splits only")
+        if not disable_iterator_cache and dataset in self.dataset_to_epoch_iter:
+            return self.dataset_to_epoch_iter[dataset]
+        dataset.set_epoch(epoch)
+
+        if dataset.is_train:
+            def batch_sampler(ds, ep):
+                return self.plan_epoch(ds, ep, max_tokens, max_sentences, num_shards * self.update_freq_at(ep))
+        else:  # evaluation: every objective's batches once, in order
+            def batch_sampler(ds, ep):
+                return [b for k in range(len(ds.datasets))
+                        for b in self.objective_batches(ds, k, max_tokens, max_sentences, (self.cfg.seed, 0, k, 0))]
+
+        epoch_iter = iterators.EpochBatchIterator(
+            dataset=dataset, collate_fn=dataset.collater, batch_sampler=batch_sampler, seed=seed,
+            num_shards=num_shards, shard_id=shard_id, num_workers=num_workers, epoch=epoch,
+            buffer_size=data_buffer_size, disable_shuffling=True,  # the plan is already shuffled, and ordered
+        )
+        self.dataset_to_epoch_iter[dataset] = epoch_iter
+        return epoch_iter

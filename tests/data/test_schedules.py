@@ -1,0 +1,38 @@
+import numpy as np
+import pytest
+
+from fairseq_xling.data.schedules import SCHEDULE_REGISTRY, ObjectiveInfo, build_schedule
+from fairseq_xling.data.spec import parse_spec
+
+OBJECTIVES = [ObjectiveInfo("a", "similarity", ["de", "en"], 100, 3.0),
+              ObjectiveInfo("b", "skipgram", ["de", "en"], 10, 1.0)]
+
+
+def test_alternate_cycles():
+    plan = build_schedule("alternate").plan(OBJECTIVES, 5, 1, np.random.default_rng(0))
+    assert plan.tolist() == [0, 1, 0, 1, 0]
+
+
+def test_weighted_is_deterministic_under_a_seed_and_follows_weights():
+    schedule = build_schedule("weighted")
+    a = schedule.plan(OBJECTIVES, 4000, 1, np.random.default_rng([1, 1]))
+    b = schedule.plan(OBJECTIVES, 4000, 1, np.random.default_rng([1, 1]))
+    c = schedule.plan(OBJECTIVES, 4000, 1, np.random.default_rng([1, 2]))
+    assert (a == b).all() and not (a == c).all()
+    assert abs((a == 0).mean() - 0.75) < 0.03
+    assert schedule.probabilities(OBJECTIVES).tolist() == [0.75, 0.25]
+
+
+def test_unknown_schedule_and_option_are_clear_errors():
+    with pytest.raises(ValueError, match="unknown schedule 'nope'.*alternate"):
+        build_schedule("nope")
+    with pytest.raises(ValueError, match="unknown option 't'"):
+        build_schedule("weighted:t=5")
+
+
+def test_registry_has_the_issue_schedules():
+    assert {"alternate", "weighted"} <= set(SCHEDULE_REGISTRY)
+
+
+def test_parse_spec():
+    assert parse_spec("skipgram:de-en:window=3:mono=false") == ("skipgram", ["de-en"], {"window": "3", "mono": "false"})

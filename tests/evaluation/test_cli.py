@@ -1,0 +1,259 @@
+"""xling-eval end to end: subprocesses on .npy/.npz inputs; error paths and --checkpoint (with a fake hub)
+in process, to avoid paying the fairseq import once per case."""
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from fairseq_xling.evaluation import cli
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(cli.__file__))))
+
+
+def run_cli(*args):
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (REPO_ROOT, env.get("PYTHONPATH")) if p)
+    return subprocess.run(
+        [sys.executable, "-m", "fairseq_xling.evaluation.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+
+
+def run_main(capsys, *args):
+    """In process (no fairseq start-up cost): (exit status, stdout, stderr)."""
+    try:
+        cli.main(list(args))
+        code = 0
+    except SystemExit as e:
+        code = e.code
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def json_lines(stdout):
+    return [json.loads(line) for line in stdout.splitlines() if line.strip()]
+
+
+def write_lines(path, lines):
+    path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    return str(path)
+
+
+@pytest.fixture
+def permuted_embeddings(tmp_path):
+    """de rows are one-hot; en rows are a permutation of them with 3 of 10 pairs in place."""
+    src = np.eye(10, dtype=np.float32)
+    perm = np.array([0, 1, 2, 4, 3, 6, 5, 8, 9, 7])
+    np.save(tmp_path / "de.npy", src)
+    np.save(tmp_path / "en.npy", src[perm])
+    return str(tmp_path / "de.npy"), str(tmp_path / "en.npy")
+
+
+def test_retrieval_end_to_end(tmp_path, permuted_embeddings):
+    src, tgt = permuted_embeddings
+    output = tmp_path / "results.tsv"
+    proc = run_cli(
+        "retrieval", "--src-emb", src, "--tgt-emb", tgt, "--src-lang", "de", "--tgt-lang", "en",
+        "--output", str(output),
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    rows = json_lines(proc.stdout)
+    assert [r["direction"] for r in rows] == ["de->en", "en->de"]
+    for row in rows:
+        assert row["task"] == "retrieval"
+        assert row["p@1"] == pytest.approx(0.3) and row["p@5"] == pytest.approx(0.3)
+        assert row["num_distractors"] == 999 and row["n"] == 10
+    table = output.read_text(encoding="utf-8").splitlines()
+    assert table[0].split("\t")[:4] == ["task", "direction", "p@1", "p@5"]
+    assert len(table) == 3 and table[1].startswith("retrieval\tde->en\t0.3\t")
+
+
+def test_retrieval_all_distractors_and_max_sentences(permuted_embeddings):
+    src, tgt = permuted_embeddings
+    proc = run_cli(
+        "retrieval", "--src-emb", src, "--tgt-emb", tgt, "--src-lang", "de", "--tgt-lang", "en",
+        "--num-distractors", "all", "--max-sentences", "3", "--k", "1", "--progress",
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    rows = json_lines(proc.stdout)
+    assert [(r["p@1"], r["num_distractors"], r["n"]) for r in rows] == [(1.0, "all", 3)] * 2
+    assert "p@5" not in rows[0]
+
+
+def test_retrieval_rejects_files_of_different_length(tmp_path, permuted_embeddings, capsys):
+    src_file = write_lines(tmp_path / "test.de", ["a", "b", "c"])
+    tgt_file = write_lines(tmp_path / "test.en", ["a", "b"])
+    src, tgt = permuted_embeddings
+    code, out, err = run_main(
+        capsys, "retrieval", "--src-file", src_file, "--tgt-file", tgt_file, "--src-emb", src, "--tgt-emb", tgt,
+        "--src-lang", "de", "--tgt-lang", "en",
+    )  # fmt: skip
+    assert code == 2
+    assert f"{src_file} has 3 lines" in err and f"{tgt_file} has 2" in err
+    assert out == ""
+
+
+def test_retrieval_rejects_an_empty_line(tmp_path, permuted_embeddings, capsys):
+    src_file = write_lines(tmp_path / "test.de", ["a", "", "c"])
+    tgt_file = write_lines(tmp_path / "test.en", ["a", "b", "c"])
+    src, tgt = permuted_embeddings
+    code, out, err = run_main(
+        capsys, "retrieval", "--src-file", src_file, "--tgt-file", tgt_file, "--src-emb", src, "--tgt-emb", tgt,
+        "--src-lang", "de", "--tgt-lang", "en",
+    )  # fmt: skip
+    assert code == 2
+    assert f"{src_file}, line 2: empty line" in err
+
+
+def test_retrieval_checks_embedding_rows_against_the_files(tmp_path, permuted_embeddings, capsys):
+    src_file = write_lines(tmp_path / "test.de", ["a", "b", "c"])
+    tgt_file = write_lines(tmp_path / "test.en", ["a", "b", "c"])
+    src, tgt = permuted_embeddings
+    code, out, err = run_main(
+        capsys, "retrieval", "--src-file", src_file, "--tgt-file", tgt_file, "--src-emb", src, "--tgt-emb", tgt,
+        "--src-lang", "de", "--tgt-lang", "en",
+    )  # fmt: skip
+    assert code == 2 and f"{src} has 10 rows but {src_file} has 3 lines" in err
+    code, out, err = run_main(
+        capsys, "retrieval", "--src-file", src_file, "--tgt-file", tgt_file, "--src-emb", src, "--tgt-emb", tgt,
+        "--src-lang", "de", "--tgt-lang", "en", "--max-sentences", "3",
+    )  # fmt: skip
+    assert code == 0 and len(json_lines(out)) == 2
+
+
+def test_retrieval_needs_embeddings_or_checkpoint(capsys):
+    code, out, err = run_main(capsys, "retrieval", "--src-lang", "de", "--tgt-lang", "en")
+    assert code == 2 and "--src-emb" in err
+
+
+def synthetic_npz(path, rng, centers, labels_as_strings=False):
+    y = np.repeat(np.arange(len(centers)), 20)
+    X = centers[y] + 0.5 * rng.normal(size=(len(y), centers.shape[1]))
+    if labels_as_strings:
+        y = np.array(["CCAT", "ECAT", "GCAT", "MCAT"])[y]
+    np.savez(path, X=X.astype(np.float32), y=y)
+    return str(path)
+
+
+@pytest.mark.parametrize("labels_as_strings", [False, True])
+def test_doc_classification_end_to_end(tmp_path, labels_as_strings):
+    rng = np.random.default_rng(0)
+    centers = 3.0 * np.eye(4, 6)
+    train = synthetic_npz(tmp_path / "en.npz", rng, centers, labels_as_strings)
+    test = synthetic_npz(tmp_path / "de.npz", rng, centers, labels_as_strings)
+    proc = run_cli(
+        "doc-classification", "--train-emb", train, "--test-emb", test, "--train-lang", "en", "--test-lang", "de",
+        "--epochs", "3",
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    (row,) = json_lines(proc.stdout)
+    assert row["task"] == "doc-classification"
+    assert (row["train_lang"], row["test_lang"]) == ("en", "de")
+    assert row["accuracy"] == 1.0 and row["num_test"] == 80
+
+
+def test_doc_classification_rejects_npz_without_arrays(tmp_path, capsys):
+    np.savez(tmp_path / "bad.npz", features=np.zeros((2, 2)))
+    code, out, err = run_main(
+        capsys, "doc-classification", "--train-emb", str(tmp_path / "bad.npz"), "--test-emb", str(tmp_path / "bad.npz"),
+        "--train-lang", "en", "--test-lang", "de",
+    )  # fmt: skip
+    assert code == 2 and "expected arrays 'X'" in err
+
+
+def test_evaluation_imports_without_fairseq_or_torch():
+    # Stub the parent package (its __init__ loads fairseq) and make fairseq/torch imports fail.
+    code = (
+        "import sys, types\n"
+        "sys.modules['fairseq'] = None\n"
+        "sys.modules['torch'] = None\n"
+        "pkg = types.ModuleType('fairseq_xling')\n"
+        f"pkg.__path__ = [{os.path.join(REPO_ROOT, 'fairseq_xling')!r}]\n"
+        "sys.modules['fairseq_xling'] = pkg\n"
+        "import fairseq_xling.evaluation.cli\n"
+        "print('ok')\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "ok"
+
+
+# --- --checkpoint paths, in process, with a fake hub ------------------------------------------------------
+
+
+class FakeHub:
+    """Encodes a sentence as the one-hot of its first word in ``vocab[lang]`` (same index = aligned)."""
+
+    def __init__(self, vocab):
+        self.vocab = vocab  # lang -> list of words
+        self.calls = []
+
+    def encode(self, sentences, lang):
+        self.calls.append((lang, len(sentences)))
+        rows = [self.vocab[lang].index(sentence.split()[0]) for sentence in sentences]
+        return np.eye(max(len(v) for v in self.vocab.values()), dtype=np.float32)[rows]  # N x V
+
+
+def test_retrieval_through_checkpoint(tmp_path, monkeypatch, capsys):
+    hub = FakeHub({"de": ["eins", "zwei", "drei"], "en": ["one", "two", "three"]})
+    loaded = {}
+    monkeypatch.setattr(cli, "load_hub", lambda checkpoint, data: loaded.update(c=checkpoint, d=data) or hub)
+    src = write_lines(tmp_path / "test.de", ["eins a", "zwei b", "drei c"])
+    tgt = write_lines(tmp_path / "test.en", ["one a", "two b", "three c"])
+    cli.main([
+        "retrieval", "--src-file", src, "--tgt-file", tgt, "--src-lang", "de", "--tgt-lang", "en",
+        "--checkpoint", "ckpt/checkpoint_best.pt", "--data", "data-bin",
+    ])  # fmt: skip
+    rows = json_lines(capsys.readouterr().out)
+    assert [(r["direction"], r["p@1"], r["n"]) for r in rows] == [("de->en", 1.0, 3), ("en->de", 1.0, 3)]
+    assert hub.calls == [("de", 3), ("en", 3)]
+    assert loaded == {"c": "ckpt/checkpoint_best.pt", "d": "data-bin"}
+
+
+def test_doc_classification_through_checkpoint(tmp_path, monkeypatch, capsys):
+    en, de = ["profit", "rate", "vote", "gold"], ["gewinn", "zins", "wahl", "kupfer"]
+    labels = ["CCAT", "ECAT", "GCAT", "MCAT"]
+
+    def mldoc(words):
+        return [f"{label}\t{word} up. {word} again." for label, word in zip(labels * 3, words * 3)]
+
+    train = write_lines(tmp_path / "english.train.1000", mldoc(en))
+    test = write_lines(tmp_path / "german.test", mldoc(de)[:4])
+    argv = [
+        "doc-classification", "--train", train, "--test", test, "--train-lang", "en", "--test-lang", "de",
+        "--format", "mldoc", "--checkpoint", "ckpt/checkpoint_best.pt", "--data", "data-bin",
+    ]  # fmt: skip
+
+    # An aligned "encoder": each German word lands on its English counterpart's dimension.
+    hub = FakeHub({"en": en, "de": de})
+    monkeypatch.setattr(cli, "load_hub", lambda checkpoint, data: hub)
+    cli.main(argv)
+    (row,) = json_lines(capsys.readouterr().out)
+    assert hub.calls == [("en", 24), ("de", 8)]  # 2 sentences per document
+    assert row["task"] == "doc-classification" and (row["train_lang"], row["test_lang"]) == ("en", "de")
+    assert row["num_train"] == 12 and row["num_test"] == 4 and row["accuracy"] == 1.0
+
+    # A misaligned one: German words land on the dimension of the next English word.
+    hub = FakeHub({"en": en, "de": de[-1:] + de[:-1]})
+    monkeypatch.setattr(cli, "load_hub", lambda checkpoint, data: hub)
+    cli.main(argv)
+    (row,) = json_lines(capsys.readouterr().out)
+    assert row["accuracy"] == 0.0
+
+
+def test_doc_classification_reader_error_names_the_file(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(cli, "load_hub", lambda checkpoint, data: FakeHub({"en": ["x"]}))
+    bad = write_lines(tmp_path / "english.train.1000", ["CCAT\tok.", "no tab"])
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main([
+            "doc-classification", "--train", bad, "--test", bad, "--train-lang", "en", "--test-lang", "de",
+            "--checkpoint", "c.pt", "--data", "d",
+        ])  # fmt: skip
+    assert exit_info.value.code == 2
+    assert f"{bad}, line 2: expected 'LABEL<TAB>document text'" in capsys.readouterr().err

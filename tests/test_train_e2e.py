@@ -1,0 +1,94 @@
+"""fairseq-train --task xling_multitask end to end: train, reload through the hub, resume, two processes."""
+import os
+import socket
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+from fairseq_xling.hub_interface import XlingHubInterface
+from tests.utils import fairseq_cli, make_data_bin, synthetic_corpus, train_args
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    return make_data_bin(str(tmp_path_factory.mktemp("data")), synthetic_corpus(48),
+                         valid_pairs=synthetic_corpus(12, seed=7),
+                         mono={"de": [p[0] for p in synthetic_corpus(16, seed=5)],
+                               "en": [p[1] for p in synthetic_corpus(16, seed=6)]})
+
+
+def train(*args):
+    result = fairseq_cli("train", *args, check=False)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result.stdout + result.stderr
+
+
+def params(path):
+    state = torch.load(path, map_location="cpu", weights_only=False)["model"]
+    return {k: v for k, v in state.items()}
+
+
+@pytest.mark.parametrize("arch", ["xling_sent_lstm_tiny", "xling_sent_avg_tiny"])
+def test_train_then_encode_through_the_hub(data, tmp_path, arch):
+    log = train(*train_args(data, tmp_path / "ckpt", "--max-epoch", "2", arch=arch))
+    assert "similarity_de-en:loss" in log and "skipgram_de-en:loss" in log  # validation reports each objective
+    hub = XlingHubInterface.from_pretrained(str(tmp_path / "ckpt"), "checkpoint_best.pt", data)
+    sentences = ["d1 d2 d3", "d4 d5", "d6 d7 d8 d9 d10"]
+    emb = hub.encode(sentences, lang="de", tokenized=True)
+    assert emb.shape == (3, 16) and emb.dtype == np.float32
+    # the same vectors as the model's own forward pass, one sentence at a time
+    for i, sentence in enumerate(sentences):
+        tokens = hub.task.vocab.dicts["de"].encode_line(sentence, add_if_not_exist=False, append_eos=False)
+        out = hub.model(tokens.long()[None], torch.tensor([len(tokens)]), "de")["sentence_emb"][0]
+        assert np.allclose(emb[i], out.detach().numpy(), atol=1e-5)
+    features = hub.extract_features(sentences, lang="en" if False else "de", tokenized=True)
+    assert [f.shape for f in features] == [(3, 16), (2, 16), (5, 16)]
+
+
+def test_resume_equals_uninterrupted(data, tmp_path):
+    extra = ["--update-freq", "2", "--schedule", "weighted", "--no-epoch-checkpoints"]
+    train(*train_args(data, tmp_path / "straight", "--max-update", "9", *extra))
+    train(*train_args(data, tmp_path / "resumed", "--max-update", "4", *extra))
+    train(*train_args(data, tmp_path / "resumed", "--max-update", "9", *extra))
+    a, b = params(tmp_path / "straight" / "checkpoint_last.pt"), params(tmp_path / "resumed" / "checkpoint_last.pt")
+    assert a.keys() == b.keys()
+    for k in a:
+        assert torch.equal(a[k], b[k]), k
+    # and training did move the parameters
+    first = params(tmp_path / "resumed" / "checkpoint1.pt") if (tmp_path / "resumed" / "checkpoint1.pt").exists() else None
+    assert first is None or any(not torch.equal(first[k], a[k]) for k in a)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_two_processes_on_cpu(data, tmp_path):
+    port = free_port()
+    procs = []
+    for rank in range(2):
+        args = train_args(data, tmp_path / "ddp", "--max-update", "6", "--distributed-backend", "gloo",
+                          "--ddp-backend", "legacy_ddp", "--distributed-no-spawn", "--distributed-world-size", "2",
+                          "--distributed-init-method", f"tcp://127.0.0.1:{port}", "--distributed-rank", str(rank))
+        cmd = [sys.executable, "-c", "import sys; from fairseq_cli.train import cli_main; sys.exit(cli_main())",
+               *map(str, args)]
+        procs.append(subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
+    logs = [p.communicate(timeout=300)[0] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], logs[0][-3000:] + logs[1][-3000:]
+    assert "distributed init (rank 1)" in "".join(logs)
+    assert "num_updates 6" in logs[0]
+    assert (tmp_path / "ddp" / "checkpoint_last.pt").exists()
+
+
+def test_validate_loads_the_checkpoint(data, tmp_path):
+    train(*train_args(data, tmp_path / "ckpt", "--max-update", "3"))
+    result = fairseq_cli("validate", data, "--user-dir", os.path.dirname(__import__("fairseq_xling").__file__),
+                         "--task", "xling_multitask", "--path", tmp_path / "ckpt" / "checkpoint_last.pt",
+                         "--batch-size", "8", "--cpu", check=False)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "similarity_de-en:loss" in result.stdout + result.stderr

@@ -1,0 +1,95 @@
+"""Tiny synthetic data for tests: a de-en "corpus" whose words translate one to one (d<i> <-> e<i>)."""
+import os
+import subprocess
+import sys
+
+import numpy as np
+import torch
+from fairseq.data import Dictionary, indexed_dataset
+
+import fairseq_xling
+
+USER_DIR = os.path.dirname(fairseq_xling.__file__)
+
+
+def synthetic_corpus(num_pairs=40, vocab=12, seed=0, min_len=3, max_len=7):
+    """Parallel token lists with word i of German = word i of English, and their diagonal alignments."""
+    rng = np.random.default_rng(seed)
+    pairs = []
+    for _ in range(num_pairs):
+        words = rng.integers(0, vocab, rng.integers(min_len, max_len + 1))
+        pairs.append(([f"d{w}" for w in words], [f"e{w}" for w in words], [(i, i) for i in range(len(words))]))
+    return pairs
+
+
+def _write_dataset(path, dictionary, sentences):
+    builder = indexed_dataset.make_builder(path + ".bin", impl="mmap", vocab_size=len(dictionary))
+    for words in sentences:
+        builder.add_item(dictionary.encode_line(" ".join(words), add_if_not_exist=False, append_eos=True))
+    builder.finalize(path + ".idx")
+
+
+def make_data_bin(dest, pairs, valid_pairs=None, mono=None, joined=False):
+    """Write the layout of preprocess/europarl.sh: dict.{de,en}.txt, {train,valid}.de-en.{de,en},
+    {train,valid}.align.de-en and mono.{lang}. ``mono``: lang -> list of token lists."""
+    os.makedirs(dest, exist_ok=True)
+    mono = mono or {}
+    valid_pairs = valid_pairs if valid_pairs is not None else pairs[:8]
+    dicts = {"de": Dictionary(), "en": Dictionary()}
+    for side, lang in ((0, "de"), (1, "en")):
+        for p in pairs:
+            for w in p[side]:
+                dicts["joined" if joined else lang].add_symbol(w) if joined else dicts[lang].add_symbol(w)
+        for words in mono.get(lang, []):
+            for w in words:
+                dicts[lang].add_symbol(w)
+    for lang, d in dicts.items():
+        d.finalize()
+        d.save(os.path.join(dest, f"dict.{lang}.txt"))
+    for split, split_pairs in (("train", pairs), ("valid", valid_pairs)):
+        _write_dataset(os.path.join(dest, f"{split}.de-en.de"), dicts["de"], [p[0] for p in split_pairs])
+        _write_dataset(os.path.join(dest, f"{split}.de-en.en"), dicts["en"], [p[1] for p in split_pairs])
+        path = os.path.join(dest, f"{split}.align.de-en")
+        builder = indexed_dataset.make_builder(path + ".bin", impl="mmap", vocab_size=1 << 20)
+        for p in split_pairs:
+            builder.add_item(torch.IntTensor([x for link in p[2] for x in link]))
+        builder.finalize(path + ".idx")
+    for lang, sentences in mono.items():
+        _write_dataset(os.path.join(dest, f"mono.{lang}"), dicts[lang], sentences)
+    return dest
+
+
+def fairseq_cli(command, *args, check=True, env=None):
+    """Run fairseq-train / fairseq-validate ... with our plugin, as a user would, in a subprocess."""
+    cmd = [sys.executable, "-c", f"import sys; from fairseq_cli.{command} import cli_main; sys.exit(cli_main())",
+           *map(str, args)]
+    return subprocess.run(cmd, check=check, capture_output=True, text=True, env=env)
+
+
+def train_args(data, save_dir, *extra, arch="xling_sent_lstm_tiny",
+               objectives="similarity:de-en,skipgram:de-en:negatives=20"):
+    return [data, "--user-dir", USER_DIR, "--task", "xling_multitask", "--objectives", objectives,
+            "--criterion", "xling_multitask", "--arch", arch, "--optimizer", "adam", "--lr", "0.005",
+            "--batch-size", "8", "--save-dir", save_dir, "--cpu", "--no-progress-bar", "--log-format", "simple",
+            "--log-interval", "1", "--num-workers", "0", "--seed", "3", *extra]
+
+
+def build_in_process(data, save_dir="/tmp/unused", *extra, **kwargs):
+    """Task, model and criterion from the same command line fairseq-train would get, in this process."""
+    from fairseq import options, tasks
+    from fairseq.dataclass.utils import convert_namespace_to_omegaconf
+
+    parser = options.get_training_parser()
+    args = options.parse_args_and_arch(parser, [str(a) for a in train_args(data, save_dir, *extra, **kwargs)])
+    cfg = convert_namespace_to_omegaconf(args)
+    task = tasks.setup_task(cfg.task)
+    task.load_dataset("train")
+    model = task.build_model(cfg.model)
+    criterion = task.build_criterion(cfg.criterion)
+    return cfg, task, model, criterion
+
+
+def first_batches(task, split="train", **kwargs):
+    """Every batch of the split's first epoch, collated."""
+    itr = task.get_batch_iterator(task.dataset(split), max_sentences=kwargs.pop("max_sentences", 8), **kwargs)
+    return list(itr.next_epoch_itr(shuffle=False))
