@@ -40,8 +40,9 @@ class XlingBiLSTMAvgModel(BaseFairseqModel):
         super().__init__()
         self.offsets, self.pads = dict(offsets), dict(pads)
         self.embed_tokens = nn.Embedding(num_embeddings, embed_dim)
-        # word2vec's initialisation: small uniform input vectors, zero output vectors
-        nn.init.uniform_(self.embed_tokens.weight, -0.5 / embed_dim, 0.5 / embed_dim)
+        # fairseq's N(0, 1/d) for the word vectors: word2vec's tiny uniform init (+-0.5/d) makes every sentence
+        # look alike to the LSTM and stalls the similarity objective; output vectors start at zero as in word2vec
+        nn.init.normal_(self.embed_tokens.weight, mean=0.0, std=embed_dim ** -0.5)
         self.embed_contexts = None
         if context_embeddings:
             self.embed_contexts = nn.Embedding(num_embeddings, embed_dim)

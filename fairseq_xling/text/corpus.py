@@ -1,0 +1,451 @@
+"""Checked readers for line-aligned parallel corpora and the ``prepare`` step of preprocess/europarl.sh.
+
+Every problem in the input stops the run with a :class:`CorpusError` whose message starts with
+``FILE:LINE:`` and says what was expected (different line counts, bytes that are not in the declared
+encoding, an empty file, malformed or out-of-range ``i-j`` alignments, unknown language codes).
+
+CLI::
+
+    python -m fairseq_xling.text.corpus check-langs de en
+    python -m fairseq_xling.text.corpus prepare --src-lang de --tgt-lang en \\
+        --src-file europarl-v7.de-en.de --tgt-file europarl-v7.de-en.en --out-dir WORK [options]
+
+``prepare`` writes into ``--out-dir``: ``text/{train,valid}.{src,tgt}`` (tokenized, one sentence per
+line), ``text/{train,valid}.align`` when alignment files were given, ``text/mono.{lang}`` when
+monolingual text was asked for, ``dict.{src,tgt}.txt`` (fairseq Dictionary format, counted over train +
+monolingual text) and ``preprocess.json``.
+"""
+import argparse
+import json
+import os
+import sys
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Iterator, List, Optional, Sequence, Tuple
+
+from fairseq_xling.text.tokenize import TOKENIZER_KINDS, XlingTokenizer
+
+# ISO 639-1 codes. The 24 official EU languages (the Europarl v7 languages are among them) come first.
+EU_LANGUAGES = frozenset(
+    "bg cs da de el en es et fi fr ga hr hu it lt lv mt nl pl pt ro sk sl sv".split()
+)
+ISO_639_1 = EU_LANGUAGES | frozenset(
+    """aa ab ae af ak am an ar as av ay az ba be bh bi bm bn bo br bs ca ce ch co cr cu cv cy dv dz ee eo
+    eu fa ff fj fo fy gd gl gn gu gv ha he hi ho ht hy hz ia id ie ig ii ik io is iu ja jv ka kg ki kj kk
+    kl km kn ko kr ks ku kv kw ky la lb lg li ln lo lu mg mh mi mk ml mn mr ms my na nb nd ne ng nn no nr
+    nv ny oc oj om or os pa pi ps qu rm rn ru rw sa sc sd se sg si sm sn so sq sr ss st su sw ta te tg th
+    ti tk tl tn to tr ts tt tw ty ug uk ur uz ve vi vo wa wo xh yi yo za zh zu""".split()
+)
+
+# fairseq's Dictionary adds these itself; a corpus token spelled the same would be a duplicate entry.
+FAIRSEQ_SPECIAL_SYMBOLS = frozenset(["<s>", "<pad>", "</s>", "<unk>"])
+
+
+class CorpusError(Exception):
+    """An input problem; the message names the file and line and what was expected."""
+
+
+def check_lang(code: str, option: str = "language") -> str:
+    if code not in ISO_639_1:
+        raise CorpusError(
+            f"{option}: unknown language code {code!r} (expected a two-letter ISO 639-1 code, "
+            f"e.g. one of the EU languages {' '.join(sorted(EU_LANGUAGES))})"
+        )
+    return code
+
+
+# ---------------------------------------------------------------------------------------------------
+# Readers
+
+
+def read_lines(path: str, encoding: str = "utf-8", hint: str = "") -> Iterator[Tuple[int, str]]:
+    """Yield ``(line_number, text)`` with CR/LF stripped, checking the declared encoding line by line.
+
+    Lines are split on ``\\n`` only (not on the other separators ``str.splitlines`` knows), so line
+    numbers match ``wc -l``/``sed -n Np``.
+    """
+    lineno = 0
+    with open(path, "rb") as f:
+        for lineno, raw in enumerate(f, start=1):
+            raw = raw.rstrip(b"\n").rstrip(b"\r")
+            try:
+                text = raw.decode(encoding)
+            except UnicodeDecodeError as err:
+                raise CorpusError(
+                    f"{path}:{lineno}: byte 0x{raw[err.start]:02x} at column {err.start + 1} is not valid "
+                    f"{encoding}; expected {encoding} text{hint}"
+                ) from None
+            yield lineno, text
+    if lineno == 0:
+        raise CorpusError(f"{path}:1: empty input; expected at least one line of text")
+
+
+def count_lines(path: str) -> int:
+    with open(path, "rb") as f:
+        return sum(1 for _ in f)
+
+
+def parse_alignment(text: str, path: str, lineno: int, src_len: int, tgt_len: int, swap: bool = False):
+    """Parse one Pharaoh line (``i-j i-j ...``) into ``[(i, j), ...]`` with i indexing the source.
+
+    ``swap``: the file's indices are in target-source order; they are swapped to source-target.
+    """
+    links = []
+    for item in text.split():
+        parts = item.split("-")
+        if len(parts) != 2 or not parts[0].isdigit() or not parts[1].isdigit():
+            raise CorpusError(
+                f"{path}:{lineno}: malformed alignment {item!r}; expected 'i-j' with non-negative integers"
+            )
+        i, j = int(parts[0]), int(parts[1])
+        if swap:
+            i, j = j, i
+        if i >= src_len or j >= tgt_len:
+            first, second = ("target", "source") if swap else ("source", "target")
+            raise CorpusError(
+                f"{path}:{lineno}: alignment {item!r} is out of range; expected indices below the "
+                f"sentence lengths ({first} {tgt_len if swap else src_len} words, "
+                f"{second} {src_len if swap else tgt_len} words)"
+            )
+        links.append((i, j))
+    return links
+
+
+def format_alignment(links) -> str:
+    return " ".join(f"{i}-{j}" for i, j in links)
+
+
+@dataclass
+class Row:
+    """One line of a line-aligned corpus: raw text of both sides and, optionally, the alignment text."""
+
+    lineno: int
+    src: str
+    tgt: str
+    align: Optional[str] = None
+
+
+def read_parallel(
+    src_path: str,
+    tgt_path: str,
+    src_encoding: str = "utf-8",
+    tgt_encoding: str = "utf-8",
+    align_path: Optional[str] = None,
+) -> Iterator[Row]:
+    """Yield the rows of line-aligned files, stopping with an error if their line counts differ."""
+    paths = [src_path, tgt_path] + ([align_path] if align_path else [])
+    hint = " (declare the file's encoding with --src-encoding/--tgt-encoding, e.g. latin-1)"
+    readers = [read_lines(src_path, src_encoding, hint), read_lines(tgt_path, tgt_encoding, hint)]
+    if align_path:
+        readers.append(read_lines(align_path, "ascii"))
+    while True:
+        items = [next(reader, None) for reader in readers]
+        if all(item is None for item in items):
+            return
+        if any(item is None for item in items):
+            done = [p for p, item in zip(paths, items) if item is None]
+            lineno = next(item[0] for item in items if item is not None)
+            counts = ", ".join(f"{p} has {count_lines(p)} lines" for p in paths)
+            raise CorpusError(
+                f"{done[0]}:{lineno}: missing line {lineno}; expected line-aligned files with the same "
+                f"number of lines ({counts})"
+            )
+        yield Row(items[0][0], items[0][1], items[1][1], items[2][1] if align_path else None)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Prepare: select, tokenize, split, count
+
+
+@dataclass
+class Pair:
+    lineno: int
+    src: str  # tokenized
+    tgt: str
+    align: Optional[str] = None  # "i-j ..." in source-target order
+
+
+@dataclass
+class Collected:
+    pairs: List[Pair] = field(default_factory=list)
+    dropped_empty: int = 0
+    first_dropped: Optional[int] = None
+    next_row: int = 0  # rows consumed (1-based line number of the last consumed row)
+
+
+def _tokenize_all(tokenizer: XlingTokenizer, lines: Sequence[str], workers: int) -> List[str]:
+    if workers <= 1 or tokenizer.kind == "none" or len(lines) < 2000:
+        return [tokenizer(line) for line in lines]
+    import multiprocessing
+
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        return pool.map(tokenizer, lines, chunksize=500)
+
+
+class Preparer:
+    """Turns the user's input files into tokenized train/valid/mono text, dictionaries and metadata."""
+
+    def __init__(self, args):
+        self.args = args
+        kind = args.tokenizer
+        self.src_tok = XlingTokenizer(args.src_lang, kind, args.lowercase)
+        self.tgt_tok = XlingTokenizer(args.tgt_lang, kind, args.lowercase)
+        self.swap_align = args.align_langs == f"{args.tgt_lang}-{args.src_lang}"
+
+    def log(self, msg):
+        print(f"[prepare] {msg}", file=sys.stderr)
+
+    def _checked_pairs(self, rows: List[Row], src_path: str, tgt_path: str, align_path: Optional[str]):
+        """Tokenize rows, drop pairs with an empty side, check alignments against token counts."""
+        src_toks = _tokenize_all(self.src_tok, [r.src for r in rows], self.args.workers)
+        tgt_toks = _tokenize_all(self.tgt_tok, [r.tgt for r in rows], self.args.workers)
+        pairs, dropped = [], []
+        for row, src, tgt in zip(rows, src_toks, tgt_toks):
+            if not src or not tgt:
+                dropped.append(row.lineno)
+                continue
+            align = None
+            if align_path is not None:
+                links = parse_alignment(
+                    row.align, align_path, row.lineno, len(src.split()), len(tgt.split()), self.swap_align
+                )
+                align = format_alignment(links)
+            pairs.append(Pair(row.lineno, src, tgt, align))
+        if dropped:
+            self.log(
+                f"dropped {len(dropped)} pairs with an empty side from {src_path} / {tgt_path} "
+                f"(lines {', '.join(map(str, dropped[:10]))}{' ...' if len(dropped) > 10 else ''})"
+            )
+        return pairs, len(dropped)
+
+    def _read_rows(self, src_path, tgt_path, align_path, limit: int, mono_rows: int):
+        """Read all rows (checking the whole files); keep the first ``limit`` rows with both sides
+        non-empty (0 = all) and the ``mono_rows`` source + ``mono_rows`` target lines that follow."""
+        a = self.args
+        kept: List[Row] = []
+        mono_src: List[str] = []
+        mono_tgt: List[str] = []
+        n_nonempty = 0
+        total = 0
+        for row in read_parallel(src_path, tgt_path, a.src_encoding, a.tgt_encoding, align_path):
+            total = row.lineno
+            if limit == 0 or n_nonempty < limit:
+                kept.append(row)
+                if row.src.strip() and row.tgt.strip():
+                    n_nonempty += 1
+            elif len(mono_src) < mono_rows:
+                # monolingual lines come after the parallel range; the target side takes the next block
+                # so that the two monolingual texts are not translations of each other
+                if row.src.strip():
+                    mono_src.append(row.src)
+            elif len(mono_tgt) < mono_rows:
+                if row.tgt.strip():
+                    mono_tgt.append(row.tgt)
+        if mono_rows and (len(mono_src) < mono_rows or len(mono_tgt) < mono_rows):
+            short, got = (src_path, len(mono_src)) if len(mono_src) < mono_rows else (tgt_path, len(mono_tgt))
+            raise CorpusError(
+                f"{short}:{total}: only {got} non-empty monolingual lines after the first {limit} parallel "
+                f"pairs; --mono-lines {mono_rows} expects {mono_rows} source lines and then {mono_rows} "
+                f"target lines after the parallel range"
+            )
+        return kept, mono_src, mono_tgt
+
+    def run(self):
+        a = self.args
+        out_text = os.path.join(a.out_dir, "text")
+        os.makedirs(out_text, exist_ok=True)
+        if a.align_file and a.tokenizer != "none":
+            raise CorpusError(
+                f"{a.align_file}:1: alignment indices refer to the words of pre-tokenized text; "
+                f"expected --pretokenized (tokenizer 'none') when alignment files are given"
+            )
+        if a.mono_lines and not a.max_pairs:
+            raise CorpusError(
+                f"{a.src_file}:1: --mono-lines takes lines after the parallel range; expected --max-pairs N"
+            )
+
+        rows, mono_src_raw, mono_tgt_raw = self._read_rows(
+            a.src_file, a.tgt_file, a.align_file, a.max_pairs, a.mono_lines
+        )
+        pairs, dropped = self._checked_pairs(rows, a.src_file, a.tgt_file, a.align_file)
+        if a.valid_src_file:
+            valid_rows, _, _ = self._read_rows(
+                a.valid_src_file, a.valid_tgt_file, a.valid_align_file, a.valid_pairs, 0
+            )
+            valid, dropped_valid = self._checked_pairs(
+                valid_rows, a.valid_src_file, a.valid_tgt_file, a.valid_align_file
+            )
+            train = pairs
+            dropped += dropped_valid
+            if not valid:
+                raise CorpusError(f"{a.valid_src_file}:1: no non-empty pairs; expected at least one")
+        else:
+            if len(pairs) < 2:
+                raise CorpusError(
+                    f"{a.src_file}:1: {len(pairs)} non-empty pairs; expected at least 2 to split train/valid"
+                )
+            n_valid = min(len(pairs) - 1, max(1, round(len(pairs) * a.valid_ratio)))
+            train, valid = pairs[: len(pairs) - n_valid], pairs[len(pairs) - n_valid :]
+
+        has_align = a.align_file is not None
+        if has_align and a.valid_src_file and not a.valid_align_file:
+            raise CorpusError(f"{a.valid_src_file}:1: train has alignments; expected --valid-align-file too")
+        for split, split_pairs in (("train", train), ("valid", valid)):
+            self._write(os.path.join(out_text, f"{split}.{a.src_lang}"), (p.src for p in split_pairs))
+            self._write(os.path.join(out_text, f"{split}.{a.tgt_lang}"), (p.tgt for p in split_pairs))
+            if has_align:
+                self._write(os.path.join(out_text, f"{split}.align"), (p.align for p in split_pairs))
+
+        counts = {"train": len(train), "valid": len(valid), "dropped_empty": dropped}
+        mono_files = {}
+        for lang, tok, from_release, extra in (
+            (a.src_lang, self.src_tok, mono_src_raw, a.mono_src_file),
+            (a.tgt_lang, self.tgt_tok, mono_tgt_raw, a.mono_tgt_file),
+        ):
+            lines = list(from_release)
+            for path in extra or []:
+                lines.extend(text for _, text in read_lines(path, a.mono_encoding) if text.strip())
+            if not lines:
+                continue
+            toks = [t for t in _tokenize_all(tok, lines, a.workers) if t]
+            path = os.path.join(out_text, f"mono.{lang}")
+            self._write(path, toks)
+            mono_files[lang] = path
+            counts[f"mono.{lang}"] = len(toks)
+        self.log("counts " + json.dumps(counts))
+
+        # vocabulary: parallel train text + monolingual text, so that mono-only words get an entry
+        src_counts = count_tokens(p.src for p in train)
+        tgt_counts = count_tokens(p.tgt for p in train)
+        for lang, counter in ((a.src_lang, src_counts), (a.tgt_lang, tgt_counts)):
+            if lang in mono_files:
+                with open(mono_files[lang], encoding="utf-8") as f:
+                    counter.update(count_tokens(f))
+        if a.joined:
+            joined = src_counts + tgt_counts
+            src_counts = tgt_counts = joined
+        n_src = write_fairseq_dict(src_counts, os.path.join(a.out_dir, f"dict.{a.src_lang}.txt"), a.min_count)
+        n_tgt = write_fairseq_dict(tgt_counts, os.path.join(a.out_dir, f"dict.{a.tgt_lang}.txt"), a.min_count)
+        self.log(f"vocabulary (min count {a.min_count}): {a.src_lang} {n_src}, {a.tgt_lang} {n_tgt} types")
+
+        meta = {
+            "pipeline": "europarl",
+            "layout": a.layout,
+            "src": a.src_lang,
+            "tgt": a.tgt_lang,
+            "tokenizer": a.tokenizer,
+            "lowercase": a.lowercase,
+            "joined_dictionary": a.joined,
+            "min_count": a.min_count,
+            "counts": counts,
+            "vocab": {a.src_lang: n_src, a.tgt_lang: n_tgt},
+            "aligner": f"given ({os.path.basename(a.align_file)})" if has_align else a.aligner,
+            "inputs": {
+                "train": [a.src_file, a.tgt_file] + ([a.align_file] if has_align else []),
+                "valid": [f for f in (a.valid_src_file, a.valid_tgt_file, a.valid_align_file) if f]
+                or f"split {a.valid_ratio}",
+                "mono": {a.src_lang: a.mono_src_file or [], a.tgt_lang: a.mono_tgt_file or []},
+                "max_pairs": a.max_pairs,
+                "mono_lines": a.mono_lines,
+            },
+        }
+        with open(os.path.join(a.out_dir, "preprocess.json"), "w", encoding="utf-8") as f:
+            json.dump(meta, f, indent=2, ensure_ascii=False)
+            f.write("\n")
+
+    @staticmethod
+    def _write(path, lines):
+        with open(path, "w", encoding="utf-8", newline="\n") as f:
+            for line in lines:
+                f.write(line + "\n")
+
+
+def count_tokens(lines) -> Counter:
+    counter = Counter()
+    for line in lines:
+        counter.update(line.split())
+    return counter
+
+
+def write_fairseq_dict(counter: Counter, path: str, min_count: int) -> int:
+    """Write ``word count`` lines, most frequent first (fairseq ``Dictionary.add_from_file`` format)."""
+    entries = [
+        (word, n) for word, n in counter.items() if n >= min_count and word not in FAIRSEQ_SPECIAL_SYMBOLS
+    ]
+    entries.sort(key=lambda e: (-e[1], e[0]))
+    with open(path, "w", encoding="utf-8", newline="\n") as f:
+        for word, n in entries:
+            f.write(f"{word} {n}\n")
+    return len(entries)
+
+
+# ---------------------------------------------------------------------------------------------------
+# CLI
+
+
+def _build_parser():
+    parser = argparse.ArgumentParser(prog="python -m fairseq_xling.text.corpus", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    langs = sub.add_parser("check-langs", help="stop unless every argument is a known ISO 639-1 code")
+    langs.add_argument("codes", nargs="+")
+
+    p = sub.add_parser("prepare", help="check, select, tokenize and split a parallel corpus")
+    p.add_argument("--src-lang", required=True)
+    p.add_argument("--tgt-lang", required=True)
+    p.add_argument("--src-file", required=True)
+    p.add_argument("--tgt-file", required=True)
+    p.add_argument("--align-file", help="Pharaoh 'i-j' alignments for --src-file/--tgt-file")
+    p.add_argument("--align-langs", help="order of the alignment indices, e.g. de-en (default: SRC-TGT)")
+    p.add_argument("--src-encoding", default="utf-8")
+    p.add_argument("--tgt-encoding", default="utf-8")
+    p.add_argument("--valid-src-file")
+    p.add_argument("--valid-tgt-file")
+    p.add_argument("--valid-align-file")
+    p.add_argument("--valid-pairs", type=int, default=0, help="first M non-empty pairs of the valid files (0 = all)")
+    p.add_argument("--valid-ratio", type=float, default=0.1, help="valid share when no valid files are given")
+    p.add_argument("--max-pairs", type=int, default=0, help="first N non-empty pairs (0 = all)")
+    p.add_argument("--mono-lines", type=int, default=0,
+                   help="monolingual lines per language taken after the parallel range")
+    p.add_argument("--mono-src-file", action="append", help="extra monolingual source-language text")
+    p.add_argument("--mono-tgt-file", action="append", help="extra monolingual target-language text")
+    p.add_argument("--mono-encoding", default="utf-8")
+    p.add_argument("--tokenizer", default="moses", choices=TOKENIZER_KINDS)
+    p.add_argument("--lowercase", action="store_true")
+    p.add_argument("--min-count", type=int, default=5)
+    p.add_argument("--joined", action="store_true")
+    p.add_argument("--aligner", default="none", help="aligner name recorded in preprocess.json")
+    p.add_argument("--layout", default="europarl")
+    p.add_argument("--workers", type=int, default=1)
+    p.add_argument("--out-dir", required=True)
+    return parser
+
+
+def main(argv=None):
+    args = _build_parser().parse_args(argv)
+    try:
+        if args.command == "check-langs":
+            for code in args.codes:
+                check_lang(code)
+        elif args.command == "prepare":
+            check_lang(args.src_lang, "--src")
+            check_lang(args.tgt_lang, "--tgt")
+            if args.src_lang == args.tgt_lang:
+                raise CorpusError(f"--src/--tgt: both are {args.src_lang!r}; expected two different languages")
+            if args.align_langs is None:
+                args.align_langs = f"{args.src_lang}-{args.tgt_lang}"
+            elif args.align_langs not in (f"{args.src_lang}-{args.tgt_lang}", f"{args.tgt_lang}-{args.src_lang}"):
+                raise CorpusError(
+                    f"--align-langs: {args.align_langs!r}; expected {args.src_lang}-{args.tgt_lang} "
+                    f"or {args.tgt_lang}-{args.src_lang}"
+                )
+            Preparer(args).run()
+    except CorpusError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
