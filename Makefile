@@ -30,6 +30,7 @@ test: install
 	PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(PY) -m pytest -q tests
 
 bench: install
+	$(PIP) install -q -e '.[bench]'
 	PATH=$(CURDIR)/$(VENV)/bin:$$PATH bash benchmarks/run_all.sh
 
 clean:

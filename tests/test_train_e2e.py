@@ -92,3 +92,20 @@ def test_validate_loads_the_checkpoint(data, tmp_path):
                          "--batch-size", "8", "--cpu", check=False)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "similarity_de-en:loss" in result.stdout + result.stderr
+
+
+def test_xling_eval_retrieval_on_a_trained_checkpoint(data, tmp_path):
+    train(*train_args(data, tmp_path / "ckpt", "--max-epoch", "3"))
+    pairs = synthetic_corpus(30, seed=11)
+    (tmp_path / "test.de").write_text("".join(" ".join(p[0]) + "\n" for p in pairs))
+    (tmp_path / "test.en").write_text("".join(" ".join(p[1]) + "\n" for p in pairs))
+    result = subprocess.run(
+        [sys.executable, "-m", "fairseq_xling.evaluation.cli", "retrieval", "--checkpoint",
+         str(tmp_path / "ckpt" / "checkpoint_last.pt"), "--data", data, "--src-file", str(tmp_path / "test.de"),
+         "--tgt-file", str(tmp_path / "test.en"), "--src-lang", "de", "--tgt-lang", "en", "--num-distractors", "9"],
+        capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-3000:]
+    import json
+    lines = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    assert [r["direction"] for r in lines] == ["de->en", "en->de"]
+    assert all(0.0 <= r["p@1"] <= 1.0 and r["n"] == 30 for r in lines)

@@ -28,7 +28,7 @@ train() {  # name objectives updates
         --lr-scheduler step --lr-deacy-period 10000 --lr-decay 0.98 --batch-size 50 --max-update "$3" \
         --validate-interval-updates 1000 --save-interval-updates 1000 --keep-interval-updates 1 \
         --no-epoch-checkpoints --save-dir "$WORK/checkpoints/$1" --cpu --num-workers 0 --seed 1 \
-        --log-format simple --log-interval 500 2>&1 | grep -E "\| (valid|train) \||train_inner|done training"
+        --log-format simple --log-interval 500 2>&1 | grep --line-buffered -E "\| (valid|train) \||train_inner|done training"
 }
 echo "== 3/4 training"
 # JMT alternates the two objectives, so Sent-LSTM gets the same number of similarity updates

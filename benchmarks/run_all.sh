@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# All benchmarks, on the demo's data-bin and checkpoint (made by `make demo` when missing).
+# Prints markdown tables; 2 threads, our code and the peer back to back in one process.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+WORK=${WORK:-work/demo}
+BIN="$WORK/data-bin/comtrans.de-en"
+CKPT="$WORK/checkpoints/jmt_sent_lstm/checkpoint_last.pt"
+[[ -f "$CKPT" ]] || bash examples/demo/run.sh
+PYTHON=${PYTHON:-python}
+echo "## JMT throughput and skip-gram vs gensim"
+"$PYTHON" -m benchmarks.jmt_throughput "$BIN" --threads 2
+echo
+echo "## hub encode vs bare forward"
+"$PYTHON" -m benchmarks.hub_overhead "$CKPT" "$BIN" "$BIN/text/valid.de" --lang de --threads 2

@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# Tagging corpora (CoNLL-2002/2003 NER, WikiANN / PAN-X, UD CoNLL-U, XTREME UD-POS) -> fairseq data-bin
+# with three aligned streams per split: words, characters and tags.
+#
+#   preprocess/conll.sh --format conll2002 --lang nl --train ned.train --valid ned.testa --dest DIR [options]
+#
+# Steps: read and check every file (columns, empty tags, encoding, language prefixes) -> convert NER tags
+# to the output scheme (BIOES by default; an I- tag that cannot follow stops the run unless --repair)
+# -> first N training sentences -> dictionaries (or the given ones) -> text/{split}.tsv -> fairseq-preprocess
+# per stream. See preprocess/README_conll.md for the options and the data-bin layout.
+set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+usage() {
+    cat >&2 <<'EOF'
+usage: conll.sh --format FMT --lang L --train F --dest DIR [options]
+
+inputs
+  --format conll2002|conll2003|wikiann|conllu|udpos   release format of the files
+  --lang L                     ISO 639-1 code of the corpus (checked against WikiANN 'lang:' prefixes)
+  --train F [--valid F] [--test F]   the splits to binarise
+  --encoding utf-8|latin-1|auto      input encoding (default utf-8; auto = UTF-8, else Latin-1, logged)
+tags
+  --task ner|pos               default: the format's (ner for conll2002/conll2003/wikiann, pos otherwise)
+  --scheme BIOES|BIO           output scheme for NER tags (default BIOES, as in Lin et al. 2018)
+  --input-scheme IOB1|IOB2|BIOES     scheme of the files (default: conll2003 IOB1, others IOB2)
+  --repair                     an I- tag that cannot follow the previous tag becomes B- (counted)
+selection and vocabulary
+  --max-sentences N            first N training sentences (default all); the whole file is still checked
+  --min-count C                word dictionary min count (default 1)
+  --lowercase                  lowercase the word stream (characters keep their case)
+  --word-dict F --char-dict F --tag-dict F   reuse dictionaries (e.g. from another language's DEST)
+output
+  --dest DIR                   the data-bin to create
+  --no-text                    do not keep DEST/text/
+  --workers N                  fairseq-preprocess workers (default 1)
+EOF
+    exit 2
+}
+
+FORMAT="" LANG_CODE="" TASK="" DEST="" ENCODING=utf-8 SCHEME=BIOES INPUT_SCHEME=""
+MAX_SENTENCES=0 MIN_COUNT=1 REPAIR=0 LOWERCASE=0 KEEP_TEXT=1 WORKERS=1
+declare -A SPLIT_FILE=()
+DICT_ARGS=()
+
+while [[ $# -gt 0 ]]; do
+    opt="$1"
+    case "$opt" in
+        --repair) REPAIR=1; shift; continue ;;
+        --lowercase) LOWERCASE=1; shift; continue ;;
+        --no-text) KEEP_TEXT=0; shift; continue ;;
+        -h|--help) usage ;;
+    esac
+    [[ $# -ge 2 ]] || die "$opt: missing value"
+    val="$2"
+    case "$opt" in
+        --format) FORMAT="$val" ;;
+        --lang) LANG_CODE="$val" ;;
+        --task) TASK="$val" ;;
+        --dest) DEST="$val" ;;
+        --train|--valid|--test) require_file "$val" "$opt"; SPLIT_FILE[${opt#--}]="$val" ;;
+        --encoding) ENCODING="$val" ;;
+        --scheme) SCHEME="$val" ;;
+        --input-scheme) INPUT_SCHEME="$val" ;;
+        --max-sentences) MAX_SENTENCES="$val" ;;
+        --min-count) MIN_COUNT="$val" ;;
+        --word-dict|--char-dict|--tag-dict) require_file "$val" "$opt"; DICT_ARGS+=("$opt" "$val") ;;
+        --workers) WORKERS="$val" ;;
+        *) echo "unknown option: $opt" >&2; usage ;;
+    esac
+    shift 2
+done
+
+[[ -n "$FORMAT" && -n "$LANG_CODE" && -n "$DEST" && -n "${SPLIT_FILE[train]:-}" ]] || usage
+for number in "$MAX_SENTENCES" "$MIN_COUNT" "$WORKERS"; do
+    [[ "$number" =~ ^[0-9]+$ ]] || die "$number: expected a non-negative integer option value"
+done
+case "$FORMAT" in
+    conll2002|conll2003|wikiann|conllu|udpos) ;;
+    *) die "--format $FORMAT: expected conll2002, conll2003, wikiann, conllu or udpos" ;;
+esac
+case "$ENCODING" in utf-8|latin-1|auto) ;; *) die "--encoding $ENCODING: expected utf-8, latin-1 or auto" ;; esac
+
+dest_begin "$DEST"  # exits 0 here when DEST is already complete
+WORK="$XLING_TMP_DEST"
+
+# ---- read, check, convert tags, select; text streams, dictionaries and preprocess.json
+prepare_args=(
+    --format "$FORMAT" --lang "$LANG_CODE" --scheme "$SCHEME" --encoding "$ENCODING"
+    --max-sentences "$MAX_SENTENCES" --min-count "$MIN_COUNT" --out-dir "$WORK"
+    ${DICT_ARGS[@]+"${DICT_ARGS[@]}"}
+)
+for split in train valid test; do
+    [[ -z "${SPLIT_FILE[$split]:-}" ]] || prepare_args+=(--"$split" "${SPLIT_FILE[$split]}")
+done
+[[ -z "$TASK" ]] || prepare_args+=(--task "$TASK")
+[[ -z "$INPUT_SCHEME" ]] || prepare_args+=(--input-scheme "$INPUT_SCHEME")
+[[ $REPAIR == 0 ]] || prepare_args+=(--repair)
+[[ $LOWERCASE == 0 ]] || prepare_args+=(--lowercase)
+"$PYTHON" -m fairseq_xling.text.conll prepare "${prepare_args[@]}"
+
+# ---- binarise each stream with its dictionary: {split}.{word,char,tag}.{bin,idx}, aligned by sentence
+TEXT="$WORK/text"
+for stream in word char tag; do
+    log "fairseq-preprocess $stream"
+    split_args=(--trainpref "$TEXT/train")
+    [[ -z "${SPLIT_FILE[valid]:-}" ]] || split_args+=(--validpref "$TEXT/valid")
+    [[ -z "${SPLIT_FILE[test]:-}" ]] || split_args+=(--testpref "$TEXT/test")
+    stream_dir="$WORK/.bin.$stream"
+    fairseq_preprocess --only-source --source-lang "$stream" "${split_args[@]}" \
+        --srcdict "$WORK/dict.$stream.txt" --destdir "$stream_dir" --workers "$WORKERS" --dataset-impl mmap
+    for split in train valid test; do
+        [[ -n "${SPLIT_FILE[$split]:-}" ]] || continue
+        for ext in bin idx; do
+            out=("$stream_dir/$split".*"$ext")
+            [[ -f "${out[0]}" ]] || die "$stream_dir: fairseq-preprocess wrote no $split.*.$ext"
+            mv "${out[0]}" "$WORK/$split.$stream.$ext"
+        done
+    done
+    rm -rf "$stream_dir"
+done
+# the streams were only fairseq-preprocess input; text/{split}.tsv stays as the readable copy
+for split in train valid test; do
+    rm -f "$TEXT/$split.word" "$TEXT/$split.char" "$TEXT/$split.tag"
+done
+[[ $KEEP_TEXT == 1 ]] || rm -rf "$TEXT"
+
+dest_finish "$DEST"
+log "wrote $DEST: $("$PYTHON" -c 'import json, sys; m = json.load(open(sys.argv[1])); print(m["counts"], "repaired", m["repaired"])' "$DEST/preprocess.json")"
