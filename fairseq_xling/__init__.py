@@ -6,8 +6,12 @@ fairseq imports a user-dir's ``tasks/`` and ``models/`` by itself, but not ``cri
 folder is imported explicitly.
 """
 import argparse
+import logging
 
 import torch
+
+# fairseq's text_to_speech task logs an "install tensorboardX" notice at import, in every pipeline step
+logging.getLogger("fairseq.tasks.text_to_speech").setLevel(logging.WARNING)
 
 # fairseq checkpoints pickle an argparse.Namespace; torch >= 2.6 loads with weights_only=True and refuses
 # it unless it is registered as a safe global (fairseq-generate, fairseq-validate, from_pretrained).

@@ -105,6 +105,45 @@ class XlingHubInterface(nn.Module):
             out[batch] = emb
         return out if out is not None else np.zeros((0, 0), dtype=np.float32)
 
+    @torch.no_grad()
+    def tag(self, sentences: List[List[str]], lang: str, task: Optional[str] = None,
+            progress: bool = False) -> List[List[str]]:
+        """Tags of pre-tokenised sentences from a tagging model (``xling_char_cnn_tagger``), as the model's tag
+        strings (its training scheme, e.g. BIOES). ``task`` picks the head (ner, pos); default: the only one."""
+        from fairseq_xling.data.objectives.tagging import conll_meta
+        from fairseq_xling.data.tagging_dataset import collate_tagged
+        from fairseq_xling.text.conll import fairseq_token
+
+        heads = getattr(self.model, "tag_names", None)
+        if not heads:
+            raise ValueError("this checkpoint is not a tagging model (xling_char_cnn_tagger)")
+        task = task or (next(iter(heads)) if len(heads) == 1 else None)
+        if task not in heads:
+            raise ValueError(f"task={task!r}: the model tags {', '.join(heads)}")
+        if lang not in self.task.vocabs["word"].dicts:
+            raise ValueError(f"the model knows no language {lang!r}; it has {', '.join(self.task.vocabs['word'].langs)}")
+        words, chars = self.task.vocabs["word"].dicts[lang], self.task.vocabs["char"].dicts[lang]
+        source = next(o for o in self.task.objectives if o.type == "tagging" and o.langs == [lang])
+        lowercase = conll_meta(self.task.objective_data_dir(source)).get("lowercase", False)
+        items = []
+        for i, tokens in enumerate(sentences):
+            if not tokens:
+                raise ValueError(f"sentence {i} has no tokens")
+            tokens = [fairseq_token(t) for t in tokens]
+            items.append({"id": i, "words": torch.tensor([words.index(t.lower() if lowercase else t) for t in tokens]),
+                          "chars": [torch.tensor([chars.index(c) for c in t]) for t in tokens],
+                          "tags": torch.zeros(len(tokens), dtype=torch.long)})
+        out = [None] * len(sentences)
+        batches = list(self.batches([item["words"] for item in items]))
+        for batch in tqdm(batches, desc=f"tag {lang}", disable=not progress, unit="batch"):
+            sample = collate_tagged([items[i] for i in batch], words.pad(), chars.pad(), lang, task)
+            net_input = {k: v.to(self.device) if torch.is_tensor(v) else v for k, v in sample["net_input"].items()}
+            mask = sample["tag_mask"].to(self.device)
+            paths = self.model.decode(self.model(**net_input)["emissions"].float(), mask, task)  # B x T
+            for row, i in enumerate(batch):
+                out[i] = [heads[task][t] for t in paths[row][mask[row]].tolist()]
+        return out
+
     def extract_features(self, sentences: List[str], lang: str, tokenized: bool = False,
                          progress: bool = False) -> List[np.ndarray]:
         """Contextual word features: one T_i x D array per sentence (T_i = its tokens after tokenisation)."""

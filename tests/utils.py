@@ -93,3 +93,51 @@ def first_batches(task, split="train", **kwargs):
     """Every batch of the split's first epoch, collated."""
     itr = task.get_batch_iterator(task.dataset(split), max_sentences=kwargs.pop("max_sentences", 8), **kwargs)
     return list(itr.next_epoch_itr(shuffle=False))
+
+
+NER_TAGS = ["O"] + [f"{p}-{t}" for t in ("PER", "LOC") for p in "BIES"]
+
+
+def tagging_corpus(num_sentences=8, seed=0, lang="nl"):
+    """Sentences whose tags follow from the words: names (capitalised) are PER or LOC spans in BIOES."""
+    rng = np.random.default_rng(seed)
+    people, places = ["Anna", "Jan", "Piet"], ["Gent", "Utrecht"]
+    sentences = []
+    for _ in range(num_sentences):
+        tokens, tags = [], []
+        for _ in range(rng.integers(2, 6)):
+            kind = rng.integers(0, 3)
+            if kind == 0:
+                tokens.append(f"{lang}w{rng.integers(0, 6)}"); tags.append("O")
+            elif kind == 1:
+                tokens.append(str(rng.choice(people))); tags.append("S-PER")
+            else:
+                tokens += [str(rng.choice(places)), "Stad"]; tags += ["B-LOC", "E-LOC"]
+        sentences.append((tokens, tags))
+    return sentences
+
+
+def make_tagging_data_bin(dest, sentences, valid=None, scheme="BIOES"):
+    """The layout of preprocess/conll.sh: dict.{word,char,tag}.txt and {split}.{word,char,tag}.{bin,idx}."""
+    import json
+
+    os.makedirs(dest, exist_ok=True)
+    words, chars, tags = Dictionary(), Dictionary(), Dictionary()
+    chars.add_symbol("<w>")
+    for t in NER_TAGS:
+        tags.add_symbol(t)
+    for tokens, _ in sentences:
+        for w in tokens:
+            words.add_symbol(w)
+            for c in w:
+                chars.add_symbol(c)
+    for name, d in (("word", words), ("char", chars), ("tag", tags)):
+        d.save(os.path.join(dest, f"dict.{name}.txt"))
+    for split, split_sentences in (("train", sentences), ("valid", valid or sentences)):
+        _write_dataset(os.path.join(dest, f"{split}.word"), words, [s[0] for s in split_sentences])
+        _write_dataset(os.path.join(dest, f"{split}.tag"), tags, [s[1] for s in split_sentences])
+        _write_dataset(os.path.join(dest, f"{split}.char"), chars,
+                       [[c for w in s[0] for c in list(w) + ["<w>"]][:-1] for s in split_sentences])
+    with open(os.path.join(dest, "preprocess.json"), "w") as f:
+        json.dump({"pipeline": "conll", "scheme": scheme, "task": "ner"}, f)
+    return dest

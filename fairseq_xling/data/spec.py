@@ -9,6 +9,21 @@ import typing
 from typing import Any, Dict, List, Tuple
 
 
+def registrar(registry: dict, kind: str):
+    """A ``@register_<kind>(name)`` decorator that adds a class to ``registry`` and refuses duplicates."""
+
+    def register(name):
+        def wrap(cls):
+            if name in registry:
+                raise ValueError(f"{kind} {name!r} is already registered")
+            registry[name] = cls
+            return cls
+
+        return wrap
+
+    return register
+
+
 def parse_spec(spec: str) -> Tuple[str, List[str], Dict[str, str]]:
     """``"skipgram:de-en:window=5"`` -> ``("skipgram", ["de-en"], {"window": "5"})``."""
     parts = [p.strip() for p in spec.strip().split(":")]

@@ -5,6 +5,8 @@ embeddings, and print one JSON line per result on stdout.
         (--checkpoint DIR/checkpoint_best.pt --data DATA_BIN | --src-emb a.npy --tgt-emb b.npy)
     xling-eval doc-classification --train FILE --test FILE --train-lang en --test-lang de --format mldoc \\
         (--checkpoint DIR/checkpoint_best.pt --data DATA_BIN | --train-emb a.npz --test-emb b.npz)
+    xling-eval tagging --checkpoint DIR/checkpoint_best.pt --input ned.testa --format conll2002 --lang nl \\
+        [--task ner] [--predict tagged.tsv]
 
 The metrics live in ``retrieval.py`` and ``doc_classification.py``; this file only reads, encodes and
 reports. The hub (and with it fairseq) is imported only when ``--checkpoint`` is given.
@@ -45,9 +47,9 @@ def count_lines(path: str) -> int:
         return sum(1 for _ in f)
 
 
-def load_hub(checkpoint: str, data: Optional[str]):
+def load_hub(checkpoint: str, data: Optional[str], need_data: bool = True):
     """Load a checkpoint through the hub; imported here so that the rest of the CLI needs no fairseq."""
-    if data is None:
+    if data is None and need_data:
         raise InputError("--checkpoint needs --data (the data-bin the model was trained on)")
     from fairseq_xling.hub_interface import XlingHubInterface
 
@@ -204,6 +206,35 @@ def run_doc_classification(args: argparse.Namespace) -> List[Dict[str, object]]:
     return [row]
 
 
+def run_tagging(args) -> List[Dict[str, object]]:
+    """Tag a CoNLL / UD file with a tagging checkpoint; span F1 (NER) or accuracy (POS) against its tags."""
+    from fairseq_xling.evaluation.tagging import accuracy, span_f1
+    from fairseq_xling.text.conll import FORMAT_SCHEME, read_conll, write_tsv
+    from fairseq_xling.text.tag_conversion import convert_tags
+
+    sentences = list(read_conll(args.input, args.format, args.encoding, args.lang))
+    if not sentences:
+        raise InputError(f"{args.input}: no sentences")
+    hub = load_hub(args.checkpoint, args.data, need_data=False)
+    task = args.task or (next(iter(hub.model.tag_names)) if len(hub.model.tag_names) == 1 else None)
+    predicted = hub.tag([s.tokens for s in sentences], args.lang, task, progress=True)
+    gold = [s.tags for s in sentences]
+    scheme = hub.model.tag_schemes[task]
+    if args.format in FORMAT_SCHEME:  # entity spans, scored in IOB2
+        gold = [convert_tags(g, FORMAT_SCHEME[args.format], "IOB2")[0] for g in gold]
+        if scheme.upper() in ("BIO", "IOB2", "BIOES"):  # a softmax head may predict invalid runs: repair them
+            predicted = [convert_tags(p, scheme, "IOB2", repair=True)[0] for p in predicted]
+        result = span_f1(gold, predicted)
+    else:
+        result = accuracy(gold, predicted)
+    if args.predict:
+        write_tsv(((s.tokens, p) for s, p in zip(sentences, predicted)), args.predict)
+    row: Dict[str, object] = {"task": "tagging", "tag_task": task, "lang": args.lang, "input": args.input,
+                              "sentences": len(sentences)}
+    row.update(result)
+    return [row]
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="xling-eval", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -246,6 +277,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-normalize", action="store_true", help="do not L2-normalise document vectors")
     p.add_argument("--no-sentence-split", action="store_true", help="cut documents only at line/<br> separators")
     p.set_defaults(run=run_doc_classification)
+
+    p = commands.add_parser("tagging", help="span F1 (NER) or accuracy (POS) of a tagging checkpoint on a file")
+    add_common(p)
+    p.add_argument("--input", required=True, help="tagged file in --format")
+    p.add_argument("--format", required=True, choices=["conll2002", "conll2003", "wikiann", "conllu", "udpos"])
+    p.add_argument("--lang", required=True)
+    p.add_argument("--task", help="the model's tagging task (ner, pos); default: its only one")
+    p.add_argument("--encoding", default="utf-8")
+    p.add_argument("--predict", help="also write the predicted tags here (token<TAB>tag; NER in IOB2)")
+    p.set_defaults(run=run_tagging)
     return parser
 
 

@@ -16,8 +16,9 @@ log-likelihood 0, loss 0, Viterbi score 0 with an all -1 path).
 
 The partition function runs the scaled forward algorithm in exp space, where each step is a B x K @ K x K
 matmul instead of a B x K x K logsumexp, in float64, and its gradient is computed by the matching scaled
-backward recursion (node and edge marginals) instead of autograd through T small steps. If a step ever
-underflows (it needs a drop of ~700 nats in one step), the batch is recomputed with the log-space recursion.
+backward recursion (node and edge marginals) instead of autograd through T small steps. If the recursion ever
+underflows (it needs a drop of ~600 nats between two rescalings), the batch is recomputed in log space.
+Neither is twice differentiable.
 """
 from typing import Optional, Tuple
 
@@ -57,6 +58,8 @@ def path_score(emissions: Tensor, tags: Tensor, mask: Tensor, transitions: Tenso
                end: Tensor) -> Tensor:
     """S(tags) for right-padded inputs (see ``right_align``): B. -inf if the path uses a disallowed transition."""
     batch, length, num_tags = emissions.shape
+    if length == 0:
+        return emissions.sum((1, 2))  # zeros, still attached to the graph
     lengths = mask.sum(1)  # B
     tags = tags.masked_fill(~mask, 0)  # B x T, any valid index at padding
     zero = emissions.new_zeros(())
@@ -87,6 +90,13 @@ def log_partition_logspace(emissions: Tensor, mask: Tensor, transitions: Tensor,
     return torch.where(started, log_z, torch.zeros_like(log_z))
 
 
+_FLOOR = -1e30  # stands in for -inf as a shift, so that exp(-inf - shift) = 0 rather than nan
+_LOG_TINY = -600.0  # log of a normaliser this small is near float64's underflow (exp(-708))
+# The forward recursion rescales every few steps only: between two rescalings its sums can grow by at most
+# K per step and shrink by the step's drop in score, far from float64's limits for any realistic scores.
+_NORMALISE_EVERY = 4
+
+
 class _ScaledForward(torch.autograd.Function):
     """log Z for right-padded inputs by the scaled forward algorithm, with an analytic backward.
 
@@ -94,92 +104,94 @@ class _ScaledForward(torch.autograd.Function):
     m[b, t] = max_j (emissions[b, t, j] + c[j]),
         E[i, j] = exp(transitions[i, j] - c[j])                       K x K
         P[t, b, j] = exp(emissions[b, t, j] + c[j] - m[b, t])         (start instead of c at t = 0)
-        a_t = (a_{t-1} @ E) * P_t / z_t,  z_t = sum_j of the numerator,  so a_t sums to 1
+        a_t = (a_{t-1} @ E) * P_t / z_t,  z_t = sum_j of the numerator every _NORMALISE_EVERY steps, else 1
     and log Z = sum_{t<L} (log z_t + m_t) + log(a_{L-1} . exp(end)). The backward runs the matching scaled
-    beta recursion b_{t-1} = (P_t * b_t / z_t) @ E^T, so that a_t * b_t are the node marginals and
-    a_{t-1}^T (P_t * b_t / z_t) * E the edge marginals (Rabiner 1989, scaled forward-backward).
+    beta recursion on q_t = P_t * b_t / z_t, q_{t-1} = (q_t @ E^T) * P_{t-1} / z_{t-1}, so that the node
+    marginals are a_t * b_t = (a_{t-1} @ E) * q_t (q_0 at t = 0) and the edge marginals a_{t-1}^T q_t * E
+    (the scaled forward-backward algorithm of Rabiner 1989). Returns nan or -inf for a row whose recursion
+    underflowed or that has no allowed path; ``log_partition`` then falls back to the log-space recursion.
     """
 
     @staticmethod
     def forward(ctx, emissions, mask, transitions, start, end):
-        dtype = torch.float64  # exp-space range: an underflow needs a ~700 nat drop within one step
+        dtype = torch.float64  # exp-space range: an underflow needs a drop of ~700 nats within one step
         batch, length, num_tags = emissions.shape
         mask_t = mask.t().unsqueeze(2)  # T x B x 1
         lengths = mask.sum(1)  # B
-        emis = emissions.detach().transpose(0, 1).to(dtype, memory_format=torch.contiguous_format)  # T x B x K
-        emis = emis.masked_fill(~mask_t, 0.0)  # padding may hold anything, even inf or nan
+        emis = emissions.new_empty((length, batch, num_tags), dtype=dtype)  # T x B x K, a time-major copy
+        emis.copy_(emissions.detach().transpose(0, 1))
+        emis.masked_fill_(~mask_t, 0.0)  # padding may hold anything, even inf or nan
         trans = transitions.detach().to(dtype)  # K x K
-        col_max = trans.amax(0)  # K
-        col_max = torch.where(torch.isfinite(col_max), col_max, torch.zeros_like(col_max))
+        # A column without any allowed transition has max -inf: the floor keeps exp(-inf - floor) = 0, not nan.
+        col_max = trans.amax(0).clamp_min(_FLOOR)  # K
         trans_exp = torch.exp(trans - col_max)  # K x K, in [0, 1]
-        shifted = emis + col_max  # T x B x K
-        shifted[0] = emis[0] + start.detach().to(dtype)
-        step_max = shifted.amax(2, keepdim=True)  # T x B x 1
-        step_max = torch.where(torch.isfinite(step_max), step_max, torch.zeros_like(step_max))
-        unary = torch.exp(shifted - step_max)  # T x B x K, in [0, 1]
+        unary = emis.add_(col_max)  # T x B x K
+        unary[0].add_(start.detach().to(dtype) - col_max)
+        step_max = unary.amax(2, keepdim=True)  # T x B x 1
+        unary.sub_(step_max).exp_()  # T x B x K, P_t, in [0, 1]
 
-        alphas = torch.empty_like(unary)  # T x B x K, normalised a_t
-        norms = torch.empty_like(step_max)  # T x B x 1, z_t
+        alphas = torch.empty_like(unary)  # T x B x K, a_t
+        inflow = torch.ones_like(unary)  # T x B x K, a_{t-1} @ E (1 at t = 0), kept for the node marginals
+        norms = torch.ones_like(step_max)  # T x B x 1, z_t (1 at the steps that skip the normalisation)
         torch.sum(unary[0], dim=1, keepdim=True, out=norms[0])
         torch.div(unary[0], norms[0], out=alphas[0])
+        # unbind once: indexing a buffer inside the loop would cost a view per step
+        alpha_steps, inflow_steps, unary_steps, norm_steps = (x.unbind(0) for x in (alphas, inflow, unary, norms))
         for t in range(1, length):
-            torch.mm(alphas[t - 1], trans_exp, out=alphas[t])
-            alphas[t].mul_(unary[t])
-            torch.sum(alphas[t], dim=1, keepdim=True, out=norms[t])
-            alphas[t].div_(norms[t])
+            torch.mm(alpha_steps[t - 1], trans_exp, out=inflow_steps[t])
+            torch.mul(inflow_steps[t], unary_steps[t], out=alpha_steps[t])
+            if t % _NORMALISE_EVERY == 0:
+                torch.sum(alpha_steps[t], dim=1, keepdim=True, out=norm_steps[t])
+                alpha_steps[t].div_(norm_steps[t])
 
-        nonempty = lengths > 0  # B
-        last = (lengths - 1).clamp(min=0)  # B
-        alpha_last = alphas[last, torch.arange(batch)]  # B x K
+        last = (lengths - 1).clamp(min=0).view(1, batch, 1)  # 1 x B x 1, time of each row's last token
+        alpha_last = alphas.gather(0, last.expand(1, batch, num_tags)).squeeze(0)  # B x K
         end64 = end.detach().to(dtype)
-        end_max = end64.amax()
-        end_max = torch.where(torch.isfinite(end_max), end_max, torch.zeros_like(end_max))
+        end_max = end64.amax().clamp_min(_FLOOR)
         end_exp = torch.exp(end64 - end_max)  # K
         final = alpha_last @ end_exp  # B
-        log_norms = torch.where(mask_t, norms.log() + step_max, torch.zeros_like(norms)).sum(0).squeeze(1)  # B
-        log_z = log_norms + final.log() + end_max  # B
-        log_z = torch.where(nonempty, log_z, torch.zeros_like(log_z))
-        ctx.save_for_backward(mask, alphas, norms, unary, trans_exp, end_exp, final, lengths)
+        log_norms = norms.log().masked_fill_(~mask_t, 0.0)  # T x B x 1
+        log_norms = torch.cat([log_norms, final.log().view(1, batch, 1)])  # T+1 x B x 1
+        # A normaliser near the bottom of the float64 range means lost precision: return nan, to fall back.
+        log_norms.masked_fill_(log_norms < _LOG_TINY, float("nan"))
+        log_z = (log_norms.sum((0, 2)) + step_max.masked_fill_(~mask_t, 0.0).sum((0, 2))) + end_max  # B
+        log_z.masked_fill_(lengths == 0, 0.0)
+        ctx.save_for_backward(mask, alphas, inflow, norms, unary, trans_exp, end_exp, final, lengths)
         ctx.input_dtypes = (emissions.dtype, transitions.dtype, start.dtype, end.dtype)
         return log_z.to(emissions.dtype)
 
     @staticmethod
     @torch.autograd.function.once_differentiable
     def backward(ctx, grad_log_z):
-        mask, alphas, norms, unary, trans_exp, end_exp, final, lengths = ctx.saved_tensors
-        length, batch, num_tags = alphas.shape
-        dtype = alphas.dtype
-        grad = grad_log_z.to(dtype).unsqueeze(1)  # B x 1
+        mask, alphas, inflow, norms, unary, trans_exp, end_exp, final, lengths = ctx.saved_tensors
+        length, batch, num_tags = inflow.shape
         mask_t = mask.t().unsqueeze(2)  # T x B x 1
-        nonempty = (lengths > 0).unsqueeze(1)  # B x 1
-        last = (lengths - 1).clamp(min=0)  # B
-        steps = torch.arange(length, device=lengths.device).unsqueeze(1)  # T x 1
-
-        # b_{L-1} = exp(end) / (a_{L-1} . exp(end)), placed at t = L-1; the recursion is switched off (keep = 0)
-        # from t = L-1 on, so one addcmul per step both starts each row at its own end and zeroes its padding.
-        beta_end = torch.where(nonempty, end_exp / final.unsqueeze(1), torch.zeros_like(alphas[0]))  # B x K
-        init = torch.zeros_like(alphas)  # T x B x K
-        init[last, torch.arange(batch)] = beta_end
-        keep = (steps < (lengths - 1)).unsqueeze(2).to(dtype)  # T x B x 1
-        ratio = torch.where(mask_t, unary / torch.where(mask_t, norms, torch.ones_like(norms)),
-                            torch.zeros_like(unary))  # T x B x K, P_t / z_t
-        betas = torch.empty_like(alphas)  # T x B x K
-        scaled = torch.zeros_like(alphas)  # T x B x K, q_t = P_t * b_t / z_t
-        back = torch.empty_like(alphas[0])  # B x K
+        last = (lengths - 1).clamp(min=0).view(1, batch, 1).expand(1, batch, num_tags)  # 1 x B x K
+        # The recursion runs on q_t = P_t * b_t / z_t scaled by the incoming gradient of the row. Each row
+        # starts at its own last token: q_{L-1} = ratio_{L-1} * b_{L-1}, with b_{L-1} = exp(end) / (a_{L-1} .
+        # exp(end)), placed there by `start_q`, while `ratio_keep` is 0 from t = L-1 on (and so at padding).
+        ratio = unary / norms.masked_fill(~mask_t, 1.0)  # T x B x K, P_t / z_t
+        beta_end = end_exp * (grad_log_z.to(ratio.dtype) / final).masked_fill_(lengths == 0, 0.0).unsqueeze(1)
+        start_q = torch.zeros_like(ratio).scatter_(0, last, beta_end.unsqueeze(0)).mul_(ratio)  # T x B x K
+        keep = torch.arange(length, device=lengths.device).view(length, 1, 1) < (lengths - 1).view(1, batch, 1)
+        ratio_keep = ratio.mul_(keep)  # T x B x K
+        scaled = torch.empty_like(ratio)  # T x B x K, q_t times the incoming gradient
+        back = torch.empty_like(ratio[0])  # B x K, q_{t+1} @ E^T
         trans_exp_t = trans_exp.t().contiguous()  # K x K
-        betas[length - 1] = init[length - 1]
+        scaled[length - 1] = start_q[length - 1]
+        scaled_steps, start_steps, keep_steps = (x.unbind(0) for x in (scaled, start_q, ratio_keep))
         for t in range(length - 1, 0, -1):
-            torch.mul(ratio[t], betas[t], out=scaled[t])
-            torch.mm(scaled[t], trans_exp_t, out=back)
-            torch.addcmul(init[t - 1], back, keep[t - 1], out=betas[t - 1])
+            torch.mm(scaled_steps[t], trans_exp_t, out=back)
+            torch.addcmul(start_steps[t - 1], back, keep_steps[t - 1], out=scaled_steps[t - 1])
 
-        alphas = torch.where(mask_t, alphas, torch.zeros_like(alphas))  # padding may hold 0/0 from dead rows
-        node = alphas * betas * grad  # T x B x K, node marginals times the incoming gradient
-        edge = (alphas[:-1] * grad).reshape(-1, num_tags).t() @ scaled[1:].reshape(-1, num_tags)  # K x K
+        # inflow and alphas may hold nan at padding (rows with no allowed path); scaled is 0 there.
+        node = torch.where(mask_t, inflow, 0.0).mul_(scaled)  # T x B x K, node marginals times the gradient
+        alphas = torch.where(mask_t[:-1], alphas[:-1], 0.0)  # T-1 x B x K
+        edge = alphas.reshape(-1, num_tags).t() @ scaled[1:].reshape(-1, num_tags)  # K x K
         grad_emissions = node.transpose(0, 1).to(ctx.input_dtypes[0])  # B x T x K
-        grad_transitions = (edge * trans_exp).to(ctx.input_dtypes[1])
+        grad_transitions = edge.mul_(trans_exp).to(ctx.input_dtypes[1])  # K x K
         grad_start = node[0].sum(0).to(ctx.input_dtypes[2])  # K
-        grad_end = (node[last, torch.arange(batch)] * nonempty).sum(0).to(ctx.input_dtypes[3])  # K
+        grad_end = node.gather(0, last).sum((0, 1)).to(ctx.input_dtypes[3])  # K
         return grad_emissions, None, grad_transitions, grad_start, grad_end
 
 
@@ -210,35 +222,38 @@ def viterbi(emissions: Tensor, mask: Tensor, transitions: Tensor, start: Tensor,
     if length == 0:
         return paths, emissions.new_zeros(batch)
     mask_t = mask_c.t().unsqueeze(2)  # T x B x 1
-    emis = emis.transpose(0, 1).masked_fill(~mask_t, 0.0).contiguous()  # T x B x K, time-major
-    trans = transitions.detach()
-
-    scores = torch.empty_like(emis)  # T x B x K, best score of a path ending in each tag
-    pointers = torch.empty(emis.shape, dtype=torch.long, device=emis.device)  # T x B x K, best previous tag
-    candidates = emis.new_empty(batch, num_tags, num_tags)  # B x K(from) x K(to)
-    torch.add(emis[0], start.detach(), out=scores[0])
+    # Padding needs no masking here: its scores are never read, and its pointers are replaced below.
+    emis_steps = emis.unbind(1)  # T tensors B x K
+    trans_t = transitions.detach().t().contiguous()  # K(to) x K(from): the max runs over the last axis
+    scores = emis.new_empty((length, batch, num_tags))  # T x B x K, best score of a path ending in each tag
+    pointers = torch.empty_like(scores, dtype=torch.long)  # T x B x K, best previous tag
+    torch.add(emis_steps[0], start.detach(), out=scores[0])
+    step = emis.new_empty((batch, num_tags, num_tags))  # B x K(to) x K(from)
+    # unbind once: indexing a buffer inside the loop would cost a view per step
+    score_steps, pointer_steps = scores.unbind(0), pointers.unbind(0)
+    prev_steps = scores.unsqueeze(2).unbind(0)  # B x 1 x K views of the same scores
     for t in range(1, length):
-        torch.add(scores[t - 1].unsqueeze(2), trans, out=candidates)
-        torch.max(candidates, dim=1, out=(scores[t], pointers[t]))
-        scores[t].add_(emis[t])
+        torch.add(prev_steps[t - 1], trans_t, out=step)
+        torch.max(step, dim=2, out=(score_steps[t], pointer_steps[t]))
+        score_steps[t].add_(emis_steps[t])
+    if not bool((lengths == length).all()):
+        # At padding the pointer keeps the tag, so backtracking from T-1 reaches each row's last token unchanged.
+        pointers = torch.where(mask_t, pointers, torch.arange(num_tags, device=pointers.device))
 
-    nonempty = lengths > 0  # B
-    last = (lengths - 1).clamp(min=0)  # B
-    final = scores[last, torch.arange(batch)] + end.detach()  # B x K
+    last = (lengths - 1).clamp(min=0).view(1, batch, 1).expand(1, batch, num_tags)  # 1 x B x K
+    final = scores.gather(0, last).squeeze(0) + end.detach()  # B x K
     best_score, best_last = final.max(1)  # B
-    # Padded steps point to the same tag, so backtracking from T-1 reaches each row's last token unchanged.
-    identity = torch.arange(num_tags, device=emis.device)
-    pointers = torch.where(mask_t, pointers, identity)  # T x B x K
-    best = torch.empty(length, batch, 1, dtype=torch.long, device=emis.device)  # T x B x 1
+    best = torch.empty_like(pointers[:, :, :1])  # T x B x 1
     best[length - 1] = best_last.unsqueeze(1)
+    best_steps, pointer_steps = best.unbind(0), pointers.unbind(0)
     for t in range(length - 1, 0, -1):
-        torch.gather(pointers[t], 1, best[t], out=best[t - 1])
+        torch.gather(pointer_steps[t], 1, best_steps[t], out=best_steps[t - 1])
     best = best.squeeze(2).t().masked_fill(~mask_c, -1)  # B x T'
     if order is None:
         paths[:, :length] = best
     else:
         paths.scatter_(1, order[:, :length], best)
-    return paths, torch.where(nonempty, best_score, torch.zeros_like(best_score))
+    return paths, best_score.masked_fill(lengths == 0, 0.0)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -263,7 +278,8 @@ class LinearChainCRF(nn.Module):
                  allowed_start: Optional[torch.BoolTensor] = None, allowed_end: Optional[torch.BoolTensor] = None):
         super().__init__()
         self.num_tags = num_tags
-        # transitions[from, to]: the score of tag `to` at step t after tag `from` at step t-1 (A_{p,q} in the paper).
+        # transitions[from, to]: the score of tag `to` at step t after tag `from` at step t-1 (the paper's A_{p,q}),
+        # the order of pytorch-crf and AllenNLP, so their parameters copy over as they are.
         self.transitions = nn.Parameter(torch.empty(num_tags, num_tags))  # K x K
         self.start = nn.Parameter(torch.empty(num_tags))  # K
         self.end = nn.Parameter(torch.empty(num_tags))  # K

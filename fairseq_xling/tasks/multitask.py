@@ -16,7 +16,7 @@ import logging
 import os
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import List
+from typing import Dict, List
 
 import numpy as np
 from fairseq import metrics
@@ -49,24 +49,36 @@ class XlingMultitaskConfig(FairseqDataclass):
 
 @register_task("xling_multitask", dataclass=XlingMultitaskConfig)
 class XlingMultitaskTask(FairseqTask):
-    def __init__(self, cfg: XlingMultitaskConfig, vocab: MultilingualVocab, objectives):
+    def __init__(self, cfg: XlingMultitaskConfig, vocabs: Dict[str, MultilingualVocab], objectives):
         super().__init__(cfg)
-        self.vocab = vocab
+        self.vocabs = vocabs
         self.objectives = objectives
         self.schedule = build_schedule(cfg.schedule)
+
+    @property
+    def vocab(self) -> MultilingualVocab:
+        """The word vocabulary (every objective type has one)."""
+        return self.vocabs["word"]
 
     @classmethod
     def setup_task(cls, cfg: XlingMultitaskConfig, **kwargs):
         objectives = parse_objectives(cfg.objectives)
-        langs = sorted({lang for o in objectives for lang in o.langs})
+        files = {}  # (vocabulary, language) -> dictionary file
+        for o in objectives:
+            for key, path in o.cfg.dictionary_files(o.cfg.data or cfg.data, o.langs).items():
+                files.setdefault(key, []).append(path)
         dicts = {}
-        for lang in langs:
-            path = os.path.join(cfg.data, f"dict.{lang}.txt")
-            if not os.path.exists(path):
-                raise FileNotFoundError(f"no dictionary for language {lang!r}: expected {path}")
-            dicts[lang] = Dictionary.load(path)
-            logger.info(f"[{lang}] dictionary: {len(dicts[lang])} types")
-        return cls(cfg, MultilingualVocab(dicts), objectives)
+        for (name, lang), paths in sorted(files.items()):
+            for path in paths:
+                if not os.path.exists(path):
+                    raise FileNotFoundError(f"no {name} dictionary for language {lang!r}: expected {path}")
+            dicts.setdefault(name, {})[lang] = Dictionary.load(paths[0])
+            for path in paths[1:]:
+                if Dictionary.load(path).symbols != dicts[name][lang].symbols:
+                    raise ValueError(f"objectives disagree on the {name} dictionary of {lang!r}: {paths[0]} and {path} "
+                                     f"differ (binarise them with the same dictionary)")
+            logger.info(f"[{lang}] {name} dictionary: {len(dicts[name][lang])} types ({paths[0]})")
+        return cls(cfg, {name: MultilingualVocab(d) for name, d in dicts.items()}, objectives)
 
     # the heads the model must build, e.g. skip-gram context embeddings
     def required_heads(self):
@@ -79,7 +91,7 @@ class XlingMultitaskTask(FairseqTask):
         parts = OrderedDict()
         for objective in self.objectives:
             dataset = objective.cfg.load_dataset(split, self.objective_data_dir(objective), objective.langs,
-                                                 self.vocab, self.cfg.seed)
+                                                 self.vocabs, self.cfg.seed)
             if dataset is not None:
                 parts[objective.name] = dataset
                 logger.info(f"{split} {objective.name}: {len(dataset)} examples")
@@ -113,8 +125,7 @@ class XlingMultitaskTask(FairseqTask):
     # ---- batching -------------------------------------------------------------------------------------
     def objective_batches(self, dataset, k, max_tokens, max_sentences, seed):
         """One shuffled pass over objective k's batches, as lists of global indices."""
-        objective = self.objectives[[o.name for o in self.objectives].index(dataset.names[k])]
-        sub = dataset.datasets[k]
+        objective, sub = self.objectives_of(dataset)[k], dataset.datasets[k]
         with data_utils.numpy_seed(*seed):
             indices = sub.ordered_indices()
             batches = data_utils.batch_by_size(
@@ -133,7 +144,7 @@ class XlingMultitaskTask(FairseqTask):
                    for k in k_all}
         total = sum(len(s) for s in streams.values())
         num_updates = max(1, -(-total // group))
-        infos = [ObjectiveInfo(name, o.type, o.langs, len(d), o.cfg.weight)
+        infos = [ObjectiveInfo(name, o.type, o.langs, len(d), o.cfg.weight, o.cfg.task_name(o.type))
                  for name, d, o in zip(dataset.names, dataset.datasets, self.objectives_of(dataset))]
         rng = np.random.default_rng([self.cfg.seed, epoch])
         picks = self.schedule.plan(infos, num_updates, epoch, rng)
@@ -153,6 +164,7 @@ class XlingMultitaskTask(FairseqTask):
         return plan
 
     def objectives_of(self, dataset):
+        """The objectives of a split's dataset, in its order (a split may lack some objectives)."""
         by_name = {o.name: o for o in self.objectives}
         return [by_name[n] for n in dataset.names]
 

@@ -36,3 +36,17 @@ def test_registry_has_the_issue_schedules():
 
 def test_parse_spec():
     assert parse_spec("skipgram:de-en:window=3:mono=false") == ("skipgram", ["de-en"], {"window": "3", "mono": "false"})
+
+
+def test_mixing_rates_follow_lin_et_al():
+    objectives = [ObjectiveInfo("ner_nl", "tagging", ["nl"], 100, task="ner"),
+                  ObjectiveInfo("pos_nl", "tagging", ["nl"], 400, task="pos"),
+                  ObjectiveInfo("ner_es", "tagging", ["es"], 900, task="ner"),
+                  ObjectiveInfo("pos_es", "tagging", ["es"], 100, task="pos")]
+    probs = build_schedule("mixing:target=ner_nl").probabilities(objectives)
+    rates = np.array([1 * 1 * 10, 0.1 * 1 * 20, 1 * 0.1 * 30, 0.1 * 0.1 * 10])
+    assert np.allclose(probs, rates / rates.sum())
+    with pytest.raises(ValueError, match="target='ner_de' is not an objective"):
+        build_schedule("mixing:target=ner_de").probabilities(objectives)
+    plan = build_schedule("mixing:target=ner_nl:mu=1:zeta=1").plan(objectives, 20000, 1, np.random.default_rng(0))
+    assert abs((plan == 2).mean() - 30 / 70) < 0.02

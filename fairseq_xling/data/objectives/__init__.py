@@ -8,14 +8,15 @@ key is an error listing both. Adding an objective type is one file in this folde
 import os
 import re
 from dataclasses import dataclass, field
-from typing import ClassVar, Dict, List, Optional
+from typing import ClassVar, Dict, List, Optional, Tuple
 
 from fairseq.criterions import CRITERION_DATACLASS_REGISTRY
 from fairseq.data import data_utils, indexed_dataset
 
-from fairseq_xling.data.spec import fill_dataclass, parse_spec, split_specs
+from fairseq_xling.data.spec import fill_dataclass, parse_spec, registrar, split_specs
 
 OBJECTIVE_REGISTRY = {}
+register_objective = registrar(OBJECTIVE_REGISTRY, "objective type")
 LANG_CODE = re.compile(r"^[a-z]{2}$")
 
 
@@ -31,19 +32,27 @@ class ObjectiveConfig:
     criterion: ClassVar[str] = ""  # registered criterion that scores this objective
     heads: ClassVar[tuple] = ()  # model parts this objective needs besides the encoder
 
-    def load_dataset(self, split: str, data_dir: str, langs: List[str], vocab, seed: int):
-        """Returns the split's dataset, or None when the split is absent (a missing train split is an error)."""
+    def dictionary_files(self, data_dir: str, langs: List[str]) -> Dict[Tuple[str, str], str]:
+        """(vocabulary name, language) -> dictionary file. The task gathers them into one
+        :class:`~fairseq_xling.data.vocab.MultilingualVocab` per name (``task.vocabs``)."""
+        return {("word", lang): os.path.join(data_dir, f"dict.{lang}.txt") for lang in langs}
+
+    def objective_name(self, type_: str, langs: str) -> str:
+        """Name in logs and metrics (``similarity_de-en:loss``)."""
+        return f"{type_}_{langs}"
+
+    def task_name(self, type_: str) -> str:
+        """What the mixing schedules compare across objectives (tagging objectives: ner, pos, ...)."""
+        return type_
+
+    def load_dataset(self, split: str, data_dir: str, langs: List[str], vocabs: Dict[str, object], seed: int):
+        """Returns the split's dataset, or None when the split is absent (a missing train split is an error).
+
+        ``vocabs``: vocabulary name -> MultilingualVocab, as gathered from :meth:`dictionary_files`.
+        """
         raise NotImplementedError
 
 
-def register_objective(name):
-    def wrap(cls):
-        if name in OBJECTIVE_REGISTRY:
-            raise ValueError(f"objective type {name!r} is already registered")
-        OBJECTIVE_REGISTRY[name] = cls
-        return cls
-
-    return wrap
 
 
 @dataclass
@@ -80,8 +89,8 @@ def parse_objectives(specs: str) -> List[Objective]:
         crit_fields = set(crit_cls.__dataclass_fields__)
         cfg, crit_options = fill_dataclass(cls, options, where, extra_ok=crit_fields)
         crit_cfg, _ = fill_dataclass(crit_cls, crit_options, f"{where} (criterion {cls.criterion})")
-        objectives.append(Objective(f"{type_}_{positional[0]}", type_, parse_langs(positional[0], where),
-                                    cfg, crit_cfg))
+        objectives.append(Objective(cfg.objective_name(type_, positional[0]), type_,
+                                    parse_langs(positional[0], where), cfg, crit_cfg))
     if not objectives:
         raise ValueError("--objectives is empty: give at least one TYPE:LANGS entry")
     names = [o.name for o in objectives]
@@ -125,4 +134,4 @@ def load_pair(split, data_dir, src, tgt, vocab, with_alignments):
         src, tgt, vocab.dicts[src], vocab.dicts[tgt], align)
 
 
-from fairseq_xling.data.objectives import similarity, skipgram  # noqa: E402,F401
+from fairseq_xling.data.objectives import similarity, skipgram, tagging  # noqa: E402,F401

@@ -9,7 +9,8 @@ from fairseq_xling.data.objectives import ObjectiveConfig, load_pair, register_o
 class SimilarityObjective(ObjectiveConfig):
     criterion = "xling_hinge_similarity"
 
-    def load_dataset(self, split, data_dir, langs, vocab, seed):
+    def load_dataset(self, split, data_dir, langs, vocabs, seed):
+        vocab = vocabs["word"]
         if len(langs) != 2:
             raise ValueError(f"similarity objective needs a language pair such as de-en, got {'-'.join(langs)}")
         return load_pair(split, data_dir, langs[0], langs[1], vocab, with_alignments=False)

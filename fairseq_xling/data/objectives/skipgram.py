@@ -17,7 +17,8 @@ class SkipGramObjective(ObjectiveConfig):
     criterion = "xling_skipgram_nce"
     heads = ("context_embeddings",)
 
-    def load_dataset(self, split, data_dir, langs, vocab, seed):
+    def load_dataset(self, split, data_dir, langs, vocabs, seed):
+        vocab = vocabs["word"]
         parallel = None
         if len(langs) == 2:
             parallel = load_pair(split, data_dir, langs[0], langs[1], vocab, with_alignments=True)

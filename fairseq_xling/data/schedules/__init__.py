@@ -12,9 +12,10 @@ from typing import List, Sequence
 
 import numpy as np
 
-from fairseq_xling.data.spec import fill_dataclass, parse_spec
+from fairseq_xling.data.spec import fill_dataclass, parse_spec, registrar
 
 SCHEDULE_REGISTRY = {}
+register_schedule = registrar(SCHEDULE_REGISTRY, "schedule")
 
 
 @dataclass
@@ -26,6 +27,7 @@ class ObjectiveInfo:
     langs: List[str]
     size: int  # training examples
     weight: float = 1.0
+    task: str = ""  # e.g. ner, pos (tagging) or the objective type
 
 
 class Schedule:
@@ -41,14 +43,6 @@ class Schedule:
         raise NotImplementedError
 
 
-def register_schedule(name):
-    def wrap(cls):
-        if name in SCHEDULE_REGISTRY:
-            raise ValueError(f"schedule {name!r} is already registered")
-        SCHEDULE_REGISTRY[name] = cls
-        return cls
-
-    return wrap
 
 
 def build_schedule(spec: str) -> Schedule:
@@ -62,4 +56,4 @@ def build_schedule(spec: str) -> Schedule:
     return schedule
 
 
-from fairseq_xling.data.schedules import alternate, weighted  # noqa: E402,F401
+from fairseq_xling.data.schedules import alternate, mixing, weighted  # noqa: E402,F401

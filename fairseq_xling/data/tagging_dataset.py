@@ -1,0 +1,88 @@
+"""Tagged sentences (words, their characters, tags) collated for sequence labelling objectives.
+
+Reads the three aligned streams that preprocess/conll.sh binarises: item i of ``words``, ``chars`` and
+``tags`` is sentence i; a char item holds each word's characters followed by the separator ``<w>``, the
+last word's by ``</s>``.
+"""
+import numpy as np
+import torch
+from fairseq.data import FairseqDataset, data_utils
+
+from fairseq_xling.data.parallel_dataset import collate_side, strip_eos
+
+WORD_SEPARATOR = "<w>"
+
+
+def collate_tagged(samples, word_pad: int, char_pad: int, lang: str, tag_task: str) -> dict:
+    """Items with ``words`` (T ids), ``chars`` (T tensors of char ids) and ``tags`` (T ids) -> a batch."""
+    net_input = collate_side([s["words"] for s in samples], word_pad, lang)
+    batch, length = net_input["src_tokens"].shape
+    width = max(len(c) for s in samples for c in s["chars"])
+    chars = torch.full((batch, length, width), char_pad, dtype=torch.long)  # B x T x C
+    for b, s in enumerate(samples):
+        for t, word in enumerate(s["chars"]):
+            chars[b, t, : len(word)] = word
+    net_input.update(src_chars=chars, tag_task=tag_task)
+    return {
+        "id": torch.tensor([s["id"] for s in samples]),
+        "nsentences": len(samples),
+        "ntokens": int(net_input["src_lengths"].sum()),
+        "net_input": net_input,
+        "tags": data_utils.collate_tokens([s["tags"] for s in samples], 0, left_pad=False),  # B x T
+        "tag_mask": ~net_input["src_tokens"].eq(word_pad),  # B x T, True = word
+    }
+
+
+class TaggingDataset(FairseqDataset):
+    """Args:
+        words, chars, tags: indexed datasets of one split.
+        lang: language code; tag_task: the tagging task (ner, pos, ...), which picks the model's head.
+        word_dict, char_dict, tag_dict: their dictionaries. Tag ids are returned as 0..K-1 (the dictionary's
+            index minus its special symbols), the layout of the CRF.
+    """
+
+    def __init__(self, words, chars, tags, lang, tag_task, word_dict, char_dict, tag_dict):
+        if not len(words) == len(chars) == len(tags):
+            raise ValueError(f"{tag_task}_{lang}: {len(words)} word, {len(chars)} char and {len(tags)} tag lines")
+        self.words, self.chars, self.tags = words, chars, tags
+        self.lang, self.tag_task = lang, tag_task
+        self.word_dict, self.char_dict, self.tag_dict = word_dict, char_dict, tag_dict
+        self.separator = char_dict.index(WORD_SEPARATOR)
+        self.sizes = np.maximum(np.asarray(words.sizes) - 1, 0)
+
+    def __len__(self):
+        return len(self.words)
+
+    def __getitem__(self, index):
+        words = strip_eos(self.words[index], self.word_dict.eos())
+        tags = strip_eos(self.tags[index], self.tag_dict.eos()) - self.tag_dict.nspecial
+        chars = strip_eos(self.chars[index], self.char_dict.eos())
+        bounds = (chars == self.separator).nonzero().view(-1).tolist()
+        starts, ends = [0] + [b + 1 for b in bounds], bounds + [len(chars)]
+        word_chars = [chars[s:e] for s, e in zip(starts, ends)]
+        if not len(words) == len(tags) == len(word_chars):
+            raise ValueError(f"{self.tag_task}_{self.lang} sentence {index}: {len(words)} words, {len(tags)} tags "
+                             f"and {len(word_chars)} char groups (binarise with preprocess/conll.sh)")
+        return {"id": index, "words": words, "chars": word_chars, "tags": tags}
+
+    def num_tokens(self, index):
+        return max(int(self.sizes[index]), 1)
+
+    def num_tokens_vec(self, indices):
+        return np.maximum(self.sizes[indices], 1)
+
+    def size(self, index):
+        return int(self.sizes[index])
+
+    def ordered_indices(self):
+        order = np.random.permutation(len(self))
+        return order[np.argsort(self.sizes[order], kind="mergesort")]
+
+    def collater(self, samples):
+        if not samples:
+            return {}
+        return collate_tagged(samples, self.word_dict.pad(), self.char_dict.pad(), self.lang, self.tag_task)
+
+    @property
+    def supports_prefetch(self):
+        return False

@@ -1,0 +1,162 @@
+"""preprocess/conll.sh end to end on tiny CoNLL-2002 / CoNLL-U files (no network)."""
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from fairseq_xling.text.conll import WORD_SEPARATOR, split_words
+
+fairseq_data = pytest.importorskip("fairseq.data")
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+CONLL_SH = os.path.join(REPO, "preprocess", "conll.sh")
+
+NL_SENTENCES = [
+    [("De", "O"), ("Kamer", "B-ORG"), ("stemt", "O"), (".", "O")],
+    [("Jan", "B-PER"), ("Peeters", "I-PER"), ("komt", "O")],
+    [("Gent", "B-LOC"), ("en", "O"), ("Brugge", "B-LOC")],
+    [("de", "O"), ("Europese", "B-MISC"), ("Unie", "I-MISC")],
+]
+
+
+def run_conll(*args):
+    env = dict(os.environ, PYTHON=sys.executable)
+    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
+    return subprocess.run(["bash", CONLL_SH, *map(str, args)], capture_output=True, text=True, env=env)
+
+
+def make_conll2002(path, sentences, docstart=True, encoding="utf-8"):
+    """Dutch CoNLL-2002 layout: ``word POS tag``, a -DOCSTART- line opening the first sentence, blank lines."""
+    lines = ["-DOCSTART- -DOCSTART- O"] if docstart else []
+    for sentence in sentences:
+        lines += [f"{word} N {tag}" for word, tag in sentence] + [""]
+    with open(path, "wb") as f:
+        f.write(("\n".join(lines) + "\n\n").encode(encoding))
+    return str(path)
+
+
+def load(prefix):
+    dataset = fairseq_data.data_utils.load_indexed_dataset(str(prefix), None, dataset_impl="mmap")
+    assert dataset is not None, prefix
+    return dataset
+
+
+def no_leftovers(parent, name):
+    return not [n for n in os.listdir(parent) if n.startswith(f".{name}.tmp")]
+
+
+def test_conll2002_end_to_end(tmp_path):
+    train = make_conll2002(tmp_path / "ned.train", NL_SENTENCES * 3)
+    valid = make_conll2002(tmp_path / "ned.testa", NL_SENTENCES[:2])
+    dest = tmp_path / "bin"
+    result = run_conll("--format", "conll2002", "--lang", "nl", "--train", train, "--valid", valid,
+                       "--dest", dest, "--max-sentences", 10)
+    assert result.returncode == 0, result.stderr
+    names = set(os.listdir(dest))
+    assert names == {"preprocess.json", "text", "dict.word.txt", "dict.char.txt", "dict.tag.txt"} | {
+        f"{split}.{stream}.{ext}" for split in ("train", "valid") for stream in ("word", "char", "tag")
+        for ext in ("bin", "idx")}
+    meta = json.loads((dest / "preprocess.json").read_text())
+    assert meta["pipeline"] == "conll" and meta["format"] == "conll2002" and meta["lang"] == "nl"
+    assert meta["task"] == "ner" and meta["scheme"] == "BIOES" and meta["repaired"] == 0
+    assert meta["lowercase"] is False
+    assert meta["counts"] == {"train": 10, "train_tokens": 33, "valid": 2, "valid_tokens": 7}
+    assert meta["inputs"]["sentences_in_files"] == {"train": 12, "valid": 2}
+
+    tsv = (dest / "text" / "valid.tsv").read_text()
+    assert tsv == "De\tO\nKamer\tS-ORG\nstemt\tO\n.\tO\n\nJan\tB-PER\nPeeters\tE-PER\nkomt\tO\n\n"
+    tags = [line.split()[0] for line in (dest / "dict.tag.txt").read_text().splitlines()]
+    assert tags == ["O"] + [f"{p}-{t}" for t in ("LOC", "MISC", "ORG", "PER") for p in "BIES"]
+
+    words, chars, tag_ids = load(dest / "valid.word"), load(dest / "valid.char"), load(dest / "valid.tag")
+    assert len(words) == len(chars) == len(tag_ids) == 2
+    word_dict = fairseq_data.Dictionary.load(str(dest / "dict.word.txt"))
+    char_dict = fairseq_data.Dictionary.load(str(dest / "dict.char.txt"))
+    tag_dict = fairseq_data.Dictionary.load(str(dest / "dict.tag.txt"))
+    assert word_dict.string(words[1]) == "Jan Peeters komt"
+    assert tag_dict.string(tag_ids[1]) == "B-PER E-PER O"
+    per_word = split_words(chars[1].tolist(), char_dict.index(WORD_SEPARATOR), char_dict.eos())
+    assert [char_dict.string(w).replace(" ", "") for w in per_word] == ["Jan", "Peeters", "komt"]
+    assert len(load(dest / "train.word")) == 10
+
+    again = run_conll("--format", "conll2002", "--lang", "nl", "--train", train, "--dest", dest)
+    assert again.returncode == 0 and "nothing to do" in again.stderr
+    assert no_leftovers(tmp_path, "bin")
+
+    # a second language sharing the first one's dictionaries
+    shared = tmp_path / "shared"
+    result = run_conll("--format", "conll2002", "--lang", "nl", "--train", valid, "--dest", shared, "--scheme",
+                       "BIO", "--word-dict", dest / "dict.word.txt", "--char-dict", dest / "dict.char.txt")
+    assert result.returncode == 0, result.stderr
+    assert (shared / "dict.word.txt").read_text() == (dest / "dict.word.txt").read_text()
+    assert (shared / "text" / "train.tsv").read_text().split("\n")[1] == "Kamer\tB-ORG"
+
+
+def test_conllu_pos(tmp_path):
+    conllu = tmp_path / "de-ud.conllu"
+    conllu.write_text("# sent_id = 1\n1-2\tIm\t_\t_\t_\t_\t_\t_\t_\t_\n1\tIn\tin\tADP\t_\t_\t3\tcase\t_\t_\n"
+                      "2\tdem\tder\tDET\t_\t_\t3\tdet\t_\t_\n3\tHaus\tHaus\tNOUN\t_\t_\t0\troot\t_\t_\n"
+                      "3.1\tist\tsein\tAUX\t_\t_\t_\t_\t3:x\t_\n\n")
+    dest = tmp_path / "pos"
+    result = run_conll("--format", "conllu", "--lang", "de", "--train", conllu, "--test", conllu, "--dest", dest)
+    assert result.returncode == 0, result.stderr
+    meta = json.loads((dest / "preprocess.json").read_text())
+    assert meta["task"] == "pos" and meta["counts"] == {"train": 1, "train_tokens": 3, "test": 1, "test_tokens": 3}
+    assert len(load(dest / "test.tag")[0]) == 4  # 3 tags + </s>
+    assert len((dest / "dict.tag.txt").read_text().splitlines()) == 17
+
+
+def test_repair(tmp_path):
+    sentences = [[("Jan", "O"), ("Peeters", "I-PER")], [("Gent", "I-LOC")], [("ok", "O")]]
+    train = make_conll2002(tmp_path / "train", sentences)
+    dest = tmp_path / "bin"
+    result = run_conll("--format", "conll2002", "--lang", "nl", "--train", train, "--dest", dest)
+    assert result.returncode != 0 and f"{train}:3:" in result.stderr and "--repair" in result.stderr
+    assert not dest.exists() and no_leftovers(tmp_path, "bin")
+    result = run_conll("--format", "conll2002", "--lang", "nl", "--train", train, "--dest", dest, "--repair")
+    assert result.returncode == 0, result.stderr
+    assert "repaired 2 tags" in result.stderr and f"{train}:2" in result.stderr
+    meta = json.loads((dest / "preprocess.json").read_text())
+    assert meta["repaired"] == 2
+    assert "Peeters\tS-PER" in (dest / "text" / "train.tsv").read_text()
+
+
+def _bad_runs(tmp_path):
+    """(description, arguments, text expected in the error message)."""
+    good = make_conll2002(tmp_path / "good", NL_SENTENCES)
+    short = tmp_path / "short"
+    short.write_text("De Art O\nKamer B-ORG\n")
+    empty_tag = tmp_path / "emptytag"
+    empty_tag.write_text("De Art O\nKamer N \n")
+    latin1 = make_conll2002(tmp_path / "latin1", [[("Bogotá", "B-LOC")]], encoding="latin-1")
+    base = ["--format", "conll2002", "--lang", "nl"]
+    return [
+        ("columns", base + ["--train", short], f"{short}:2: 2 space-separated columns; expected 3"),
+        ("empty tag", base + ["--train", empty_tag], f"{empty_tag}:2: empty tag"),
+        ("encoding", base + ["--train", latin1], f"{latin1}:2: byte 0xe1"),
+        ("bad valid", base + ["--train", good, "--valid", short], f"{short}:2:"),
+        ("language", ["--format", "conll2002", "--lang", "xx", "--train", good], "unknown language code 'xx'"),
+        ("format", ["--format", "conll2004", "--lang", "nl", "--train", good], "--format conll2004: expected"),
+        ("task", base + ["--train", good, "--task", "pos"], "expected --task ner"),
+    ]
+
+
+def test_bad_input_leaves_no_dest(tmp_path):
+    for what, args, message in _bad_runs(tmp_path):
+        dest = tmp_path / "bin"
+        result = run_conll(*args, "--dest", dest)
+        assert result.returncode != 0, what
+        assert message in result.stderr, (what, result.stderr)
+        assert not dest.exists() and no_leftovers(tmp_path, "bin"), what
+
+
+def test_encoding_auto_is_logged(tmp_path):
+    latin1 = make_conll2002(tmp_path / "latin1", [[("Bogotá", "B-LOC"), ("ok", "O")]], encoding="latin-1")
+    dest = tmp_path / "bin"
+    result = run_conll("--format", "conll2002", "--lang", "es", "--train", latin1, "--dest", dest,
+                       "--encoding", "auto", "--no-text")
+    assert result.returncode == 0, result.stderr
+    assert "reading the file as Latin-1" in result.stderr
+    assert "Bogotá" in (dest / "dict.word.txt").read_text() and not (dest / "text").exists()
