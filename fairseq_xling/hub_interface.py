@@ -106,6 +106,17 @@ class XlingHubInterface(nn.Module):
         return out if out is not None else np.zeros((0, 0), dtype=np.float32)
 
     @torch.no_grad()
+    def save_word_vectors(self, path: str, lang: str) -> int:
+        """Write language ``lang``'s word embeddings in word2vec text format (special symbols left out);
+        returns how many. For example JMT's skip-gram-trained vectors, to initialise a tagger."""
+        from fairseq_xling.text.word_vectors import write_word2vec_text
+
+        dictionary = self.task.vocab.dicts[lang]
+        vectors = self.model.word_vectors(lang, len(dictionary)).float().cpu().numpy()
+        write_word2vec_text(path, dictionary.symbols[dictionary.nspecial:], vectors[dictionary.nspecial:])
+        return len(dictionary) - dictionary.nspecial
+
+    @torch.no_grad()
     def tag(self, sentences: List[List[str]], lang: str, task: Optional[str] = None,
             progress: bool = False) -> List[List[str]]:
         """Tags of pre-tokenised sentences from a tagging model (``xling_char_cnn_tagger``), as the model's tag

@@ -44,8 +44,15 @@ def test_train_then_encode_through_the_hub(data, tmp_path, arch):
         tokens = hub.task.vocab.dicts["de"].encode_line(sentence, add_if_not_exist=False, append_eos=False)
         out = hub.model(tokens.long()[None], torch.tensor([len(tokens)]), "de")["sentence_emb"][0]
         assert np.allclose(emb[i], out.detach().numpy(), atol=1e-5)
-    features = hub.extract_features(sentences, lang="en" if False else "de", tokenized=True)
+    features = hub.extract_features(sentences, lang="de", tokenized=True)
     assert [f.shape for f in features] == [(3, 16), (2, 16), (5, 16)]
+    # word vectors out in word2vec format, as a tagger reads them in
+    from fairseq_xling.text.word_vectors import read_word2vec_text
+
+    assert hub.save_word_vectors(str(tmp_path / "de.vec"), "de") == len(hub.task.vocab.dicts["de"]) - 4
+    words, vectors = read_word2vec_text(str(tmp_path / "de.vec"))
+    row = hub.model.word_vectors("de", len(hub.task.vocab.dicts["de"]))[hub.task.vocab.dicts["de"].index(words[0])]
+    assert np.allclose(vectors[0], row.detach().numpy(), atol=1e-5)
 
 
 def test_resume_equals_uninterrupted(data, tmp_path):

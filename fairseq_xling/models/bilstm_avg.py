@@ -70,6 +70,10 @@ class XlingBiLSTMAvgModel(BaseFairseqModel):
         x = x.masked_fill(pad_mask.unsqueeze(-1), 0.0)
         return {"sentence_emb": masked_mean(x, pad_mask), "token_features": x, "pad_mask": pad_mask}
 
+    def word_vectors(self, lang: str, size: int):
+        """The rows of language ``lang``'s dictionary (``size`` entries) in the word table: size x E."""
+        return self.embed_tokens.weight[self.offsets[lang]: self.offsets[lang] + size]
+
     def max_positions(self):
         return None
 

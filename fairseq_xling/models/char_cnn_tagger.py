@@ -8,7 +8,9 @@ language's layer, so the paper's settings come from the objective mix: one objec
 single-task baseline; ner_nl + pos_nl = cross-task; ner_nl + ner_es = cross-lingual; all = the full model.
 Word, character and tag ids of each language are slices of shared tables (MultilingualVocab).
 """
+import logging
 from dataclasses import dataclass, field
+from typing import Optional
 
 import torch
 import torch.nn as nn
@@ -22,7 +24,10 @@ from fairseq_xling.modules.crf import LinearChainCRF
 from fairseq_xling.modules.highway import Highway
 from fairseq_xling.modules.tag_schemes import allowed_transitions
 
+from fairseq_xling.text.word_vectors import read_word2vec_text
+
 CONSTRAINED_SCHEMES = {"BIO", "IOB2", "BIOES"}
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -34,8 +39,12 @@ class XlingCharCNNTaggerConfig(FairseqDataclass):
     highway_layers: int = field(default=2, metadata={"help": "SeLU highway layers over [word; chars]"})
     lstm_hidden: int = field(default=171, metadata={"help": "shared BiLSTM size per direction"})
     dropout: float = field(default=0.6, metadata={"help": "dropout on the LSTM output"})
-    lang_specific_layer: bool = field(default=True, metadata={"help": "gated language-specific linear layer"})
+    no_lang_specific_layer: bool = field(default=False, metadata={"help": "leave out the gated language-specific "
+                                                                          "linear layer (ablation)"})
     tag_head: str = field(default="crf", metadata={"help": "crf | softmax"})
+    pretrained_word_vectors: Optional[str] = field(default=None, metadata={
+        "help": "initialise word embeddings from word2vec text files: 'nl:vectors.nl.vec,es:vectors.es.vec' "
+                "(e.g. from XlingHubInterface.save_word_vectors of a JMT model)"})
 
 
 @register_model("xling_char_cnn_tagger", dataclass=XlingCharCNNTaggerConfig)
@@ -97,10 +106,33 @@ class XlingCharCNNTagger(BaseFairseqModel):
             heads.append((o.cfg.task, o.langs[0]))
         if not tag_sets:
             raise ValueError("xling_char_cnn_tagger needs at least one tagging objective")
-        return cls(words.offsets, words.size, {lang: words.pad(lang) for lang in words.langs}, chars.offsets,
-                   chars.size, next(iter(chars.dicts.values())).pad(), tag_sets, heads,
-                   cfg.word_dim, cfg.char_dim, cfg.char_filters, cfg.char_kernel, cfg.highway_layers,
-                   cfg.lstm_hidden, cfg.dropout, cfg.lang_specific_layer, cfg.tag_head)
+        model = cls(words.offsets, words.size, {lang: words.pad(lang) for lang in words.langs}, chars.offsets,
+                    chars.size, next(iter(chars.dicts.values())).pad(), tag_sets, heads,
+                    cfg.word_dim, cfg.char_dim, cfg.char_filters, cfg.char_kernel, cfg.highway_layers,
+                    cfg.lstm_hidden, cfg.dropout, not cfg.no_lang_specific_layer, cfg.tag_head)
+        for entry in (cfg.pretrained_word_vectors or "").split(","):
+            if entry.strip():
+                lang, _, path = entry.strip().partition(":")
+                if lang not in words.dicts or not path:
+                    raise ValueError(f"--pretrained-word-vectors {entry!r}: expected LANG:PATH with LANG one of "
+                                     f"{', '.join(words.langs)}")
+                model.load_word_vectors(lang, path, words.dicts[lang])
+        return model
+
+    @torch.no_grad()
+    def load_word_vectors(self, lang, path, dictionary):
+        """Copy the vectors of ``path`` (word2vec text) into the rows of the words they name."""
+        names, vectors = read_word2vec_text(path)
+        if vectors.shape[1] != self.embed_words.embedding_dim:
+            raise ValueError(f"{path}: {vectors.shape[1]}-dim vectors for {self.embed_words.embedding_dim}-dim word "
+                             f"embeddings (set --word-dim {vectors.shape[1]})")
+        found = 0
+        for name, vector in zip(names, vectors):
+            index = dictionary.index(name)
+            if index != dictionary.unk() or name == dictionary.unk_word:
+                self.embed_words.weight[self.word_offsets[lang] + index] = torch.from_numpy(vector)
+                found += 1
+        logger.info(f"[{lang}] {found} of {len(dictionary)} word embeddings initialised from {path}")
 
     def forward(self, src_tokens, src_lengths, src_lang: str, src_chars, tag_task: str):
         """src_tokens B x T word ids of ``src_lang``, src_chars B x T x C, tag_task the head to use.
@@ -129,6 +161,10 @@ class XlingCharCNNTagger(BaseFairseqModel):
         if tag_task in self.crfs:
             return self.crfs[tag_task].viterbi_decode(emissions, mask)[0]
         return emissions.argmax(-1).masked_fill(~mask, -1)
+
+    def word_vectors(self, lang: str, size: int):
+        """The rows of language ``lang``'s dictionary (``size`` entries) in the word table: size x W."""
+        return self.embed_words.weight[self.word_offsets[lang]: self.word_offsets[lang] + size]
 
     def max_positions(self):
         return None

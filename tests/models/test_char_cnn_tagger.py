@@ -1,0 +1,39 @@
+import pytest
+import torch
+
+from tests.utils import USER_DIR, make_tagging_data_bin, tagging_corpus
+
+
+def build(data, *extra):
+    from fairseq import options, tasks
+    from fairseq.dataclass.utils import convert_namespace_to_omegaconf
+
+    args = options.parse_args_and_arch(options.get_training_parser(), [
+        data, "--user-dir", USER_DIR, "--task", "xling_multitask", "--objectives", f"tagging:nl:task=ner:data={data}",
+        "--criterion", "xling_multitask", "--arch", "xling_char_cnn_tagger_tiny", *extra])
+    cfg = convert_namespace_to_omegaconf(args)
+    task = tasks.setup_task(cfg.task)
+    return task, task.build_model(cfg.model)
+
+
+def test_word_embeddings_from_word2vec_text(tmp_path):
+    data = make_tagging_data_bin(str(tmp_path / "nl"), tagging_corpus(6, lang="nl"))
+    word = open(f"{data}/dict.word.txt").readline().split()[0]
+    vectors = tmp_path / "nl.vec"
+    vectors.write_text(f"2 16\n{word} " + " ".join(["0.5"] * 16) + "\nunseen " + " ".join(["1"] * 16) + "\n")
+    task, model = build(data, "--pretrained-word-vectors", f"nl:{vectors}")
+    row = task.vocabs["word"].dicts["nl"].index(word)
+    assert torch.allclose(model.embed_words.weight[row], torch.full((16,), 0.5))
+    with pytest.raises(ValueError, match="8-dim word embeddings"):
+        build(data, "--pretrained-word-vectors", f"nl:{vectors}", "--word-dim", "8")
+
+
+def test_constraints_and_heads_follow_the_objectives(tmp_path):
+    data = make_tagging_data_bin(str(tmp_path / "nl"), tagging_corpus(6, lang="nl"))
+    _, model = build(data)
+    tags = model.tag_names["ner"]
+    assert model.tag_schemes["ner"] == "BIOES" and list(model.lang_heads) == ["ner_nl"]
+    crf = model.crfs["ner"]
+    assert not crf.allowed[tags.index("O"), tags.index("I-PER")]  # O -> I-X is not BIOES
+    _, plain = build(data, "--no-lang-specific-layer", "--tag-head", "softmax", "--char-filters", "0")
+    assert len(plain.lang_heads) == 0 and len(plain.crfs) == 0 and plain.char_cnn is None
