@@ -80,8 +80,8 @@ class XlingMultitaskTask(FairseqTask):
             logger.info(f"[{lang}] {name} dictionary: {len(dicts[name][lang])} types ({paths[0]})")
         return cls(cfg, {name: MultilingualVocab(d) for name, d in dicts.items()}, objectives)
 
-    # the heads the model must build, e.g. skip-gram context embeddings
     def required_heads(self):
+        """Model parts the objectives need besides the encoder (e.g. skip-gram context embeddings)."""
         return sorted({h for o in self.objectives for h in o.cfg.heads})
 
     def objective_data_dir(self, objective):
