@@ -33,3 +33,28 @@ class Timer:
 
     def __exit__(self, *exc):
         self.seconds = time.perf_counter() - self.start
+
+
+def objective_rate(task, model, criterion, optimizer, name, updates, batch_size):
+    """Our training step (collate -> forward -> backward -> optimizer step) on one objective, in this process,
+    after 3 warm-up steps. Returns (words/s, skip-gram pairs/s or 0, sentences/s)."""
+    dataset = task.dataset("train")
+    k = dataset.names.index(name)
+    batches = task.objective_batches(dataset, k, None, batch_size, (1, 1, k, 0))
+    batches = (batches * (1 + updates // max(len(batches), 1)))[: updates + 3]
+    words = pairs = sentences = 0
+    model.train()
+    for i, batch in enumerate(batches):
+        if i == 3:  # warm-up done
+            timer = Timer().__enter__()
+        sample = dataset.collater([dataset[int(j)] for j in batch])
+        loss, sample_size, log = criterion(model, sample)
+        optimizer.zero_grad()
+        (loss / sample_size).backward()
+        optimizer.step()
+        if i >= 3:
+            words += log["ntokens"]
+            pairs += len(sample["centers"]) if "centers" in sample else 0
+            sentences += sample["nsentences"]
+    timer.__exit__()
+    return words / timer.seconds, pairs / timer.seconds, sentences / timer.seconds

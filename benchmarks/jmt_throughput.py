@@ -15,30 +15,8 @@ import os
 import numpy as np
 import torch
 
-from benchmarks.common import Timer, build, set_threads
+from benchmarks.common import Timer, build, objective_rate, set_threads
 from fairseq_xling.data.skipgram_pairs import monolingual_pairs
-
-
-def objective_rate(task, model, criterion, optimizer, name, updates, batch_size):
-    dataset = task.dataset("train")
-    k = dataset.names.index(name)
-    batches = task.objective_batches(dataset, k, None, batch_size, (1, 1, k, 0))
-    batches = (batches * (1 + updates // max(len(batches), 1)))[: updates + 3]
-    words = pairs = 0
-    model.train()
-    for i, batch in enumerate(batches):
-        if i == 3:  # warm-up done
-            timer = Timer().__enter__()
-        sample = dataset.collater([dataset[int(j)] for j in batch])
-        loss, sample_size, log = criterion(model, sample)
-        optimizer.zero_grad()
-        (loss / sample_size).backward()
-        optimizer.step()
-        if i >= 3:
-            words += log["ntokens"]
-            pairs += len(sample["centers"]) if "centers" in sample else 0
-    timer.__exit__()
-    return words / timer.seconds, pairs / timer.seconds
 
 
 def gensim_rate(sentences, window, negatives, dim, workers):
@@ -75,7 +53,7 @@ def main():
                                              "similarity:de-en,skipgram:de-en", "--criterion", "xling_multitask",
                                              "--arch", f"xling_sent_lstm_{args.dim}", "--optimizer", "adam"])
         optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
-        words, pairs = objective_rate(task, model, criterion, optimizer, name, args.updates, batch)
+        words, pairs, _ = objective_rate(task, model, criterion, optimizer, name, args.updates, batch)
         unit = "sentences (pairs made from them)" if pairs else "sentence pairs"
         print(f"| {name} | {batch} {unit} | {words:,.0f} | {f'{pairs:,.0f}' if pairs else '-'} |")
 
@@ -93,7 +71,7 @@ def main():
                                              f"skipgram:de-en:mono=false:negatives={negatives}", "--criterion",
                                              "xling_multitask", "--arch", f"xling_sent_avg_{args.dim}"])
         optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
-        _, ours = objective_rate(task, model, criterion, optimizer, "skipgram_de-en", args.updates, 64)
+        _, ours, _ = objective_rate(task, model, criterion, optimizer, "skipgram_de-en", args.updates, 64)
         theirs, _ = gensim_rate(sentences, 5, negatives, args.dim, 2)
         print(f"| {negatives} | {ours:,.0f} | {theirs:,.0f} | {ours / theirs:.2f} |")
 

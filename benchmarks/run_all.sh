@@ -13,3 +13,13 @@ echo "## JMT throughput and skip-gram vs gensim"
 echo
 echo "## hub encode vs bare forward"
 "$PYTHON" -m benchmarks.hub_overhead "$CKPT" "$BIN" "$BIN/text/valid.de" --lang de --threads 2
+echo
+echo "## CRF against pytorch-crf"
+"$PYTHON" -m benchmarks.crf --threads 2
+echo
+echo "## tagger training throughput, CoNLL-2002 Dutch NER"
+DATA=${XLING_DATA:-../shared/data}
+NER="$WORK/data-bin/ner_nl"
+bash preprocess/conll.sh --format conll2002 --lang nl --task ner --train "$DATA/conll2002/ned.train" \
+    --valid "$DATA/conll2002/ned.testa" --dest "$NER"
+"$PYTHON" -m benchmarks.tagger_throughput "$NER" --threads 2
