@@ -7,9 +7,10 @@ from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
-from fairseq import metrics
-from fairseq.criterions import FairseqCriterion, register_criterion
+from fairseq.criterions import register_criterion
 from fairseq.dataclass import FairseqDataclass
+
+from fairseq_xling.criterions.objective import XlingObjectiveCriterion
 
 
 @dataclass
@@ -18,7 +19,7 @@ class CRFCriterionConfig(FairseqDataclass):
 
 
 @register_criterion("xling_crf", dataclass=CRFCriterionConfig)
-class CRFCriterion(FairseqCriterion):
+class CRFCriterion(XlingObjectiveCriterion):
     logging_keys = ("loss", "sample_size", "correct", "tokens")
 
     def forward(self, model, sample, reduce=True):
@@ -41,14 +42,3 @@ class CRFCriterion(FairseqCriterion):
     @staticmethod
     def objective_metrics(sums):
         return {"accuracy": sums["correct"] / sums["tokens"]} if sums.get("tokens") else {}
-
-    @classmethod
-    def reduce_metrics(cls, logging_outputs) -> None:
-        sums = {k: sum(log.get(k, 0) for log in logging_outputs) for k in cls.logging_keys}
-        metrics.log_scalar("loss", sums["loss"] / max(sums["sample_size"], 1), sums["sample_size"], round=3)
-        for key, value in cls.objective_metrics(sums).items():
-            metrics.log_scalar(key, value, sums["tokens"], round=4)
-
-    @staticmethod
-    def logging_outputs_can_be_summed() -> bool:
-        return True

@@ -8,9 +8,10 @@ from typing import Optional
 
 import torch
 import torch.nn.functional as F
-from fairseq import metrics
-from fairseq.criterions import FairseqCriterion, register_criterion
+from fairseq.criterions import register_criterion
 from fairseq.dataclass import FairseqDataclass
+
+from fairseq_xling.criterions.objective import XlingObjectiveCriterion
 
 
 def l2_distance(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
@@ -51,7 +52,7 @@ class HingeSimilarityConfig(FairseqDataclass):
 
 
 @register_criterion("xling_hinge_similarity", dataclass=HingeSimilarityConfig)
-class HingeSimilarityCriterion(FairseqCriterion):
+class HingeSimilarityCriterion(XlingObjectiveCriterion):
     logging_keys = ("loss", "sample_size", "correct", "compared")
 
     def __init__(self, task, margin=None, negatives=10):
@@ -80,14 +81,3 @@ class HingeSimilarityCriterion(FairseqCriterion):
     def objective_metrics(sums):
         """Derived metrics from summed logging outputs: the fraction of negatives ranked below the pair."""
         return {"rank_acc": sums["correct"] / sums["compared"]} if sums.get("compared") else {}
-
-    @classmethod
-    def reduce_metrics(cls, logging_outputs) -> None:
-        sums = {k: sum(log.get(k, 0) for log in logging_outputs) for k in cls.logging_keys}
-        metrics.log_scalar("loss", sums["loss"] / max(sums["sample_size"], 1), sums["sample_size"], round=3)
-        for key, value in cls.objective_metrics(sums).items():
-            metrics.log_scalar(key, value, sums["sample_size"], round=4)
-
-    @staticmethod
-    def logging_outputs_can_be_summed() -> bool:
-        return True

@@ -47,9 +47,7 @@ class XlingMultitaskCriterion(FairseqCriterion):
             if sums["sample_size"] == 0:
                 continue
             present.append(name)
-            metrics.log_scalar(f"{name}:loss", sums["loss"] / sums["sample_size"], sums["sample_size"], round=3)
-            for key, value in criterion.objective_metrics(sums).items():
-                metrics.log_scalar(f"{name}:{key}", value, sums["sample_size"], round=4)
+            criterion.log_sums(sums, prefix=f"{name}:")
         if present:
             metrics.log_derived("loss", self.combined_loss)
 

@@ -9,9 +9,10 @@ from dataclasses import dataclass, field
 
 import torch
 import torch.nn.functional as F
-from fairseq import metrics
-from fairseq.criterions import FairseqCriterion, register_criterion
+from fairseq.criterions import register_criterion
 from fairseq.dataclass import FairseqDataclass
+
+from fairseq_xling.criterions.objective import XlingObjectiveCriterion
 
 
 def skipgram_negative_sampling_loss(word_emb, context_emb, noise_emb):
@@ -34,7 +35,7 @@ class SkipGramNCEConfig(FairseqDataclass):
 
 
 @register_criterion("xling_skipgram_nce", dataclass=SkipGramNCEConfig)
-class SkipGramNCECriterion(FairseqCriterion):
+class SkipGramNCECriterion(XlingObjectiveCriterion):
     logging_keys = ("loss", "sample_size", "n_mono", "n_cross")
 
     def __init__(self, task, negatives=512, noise_power=0.75):
@@ -58,17 +59,3 @@ class SkipGramNCECriterion(FairseqCriterion):
             "nsentences": sample["nsentences"], "n_mono": sample["n_mono"], "n_cross": sample["n_cross"],
         }
         return loss, pairs, logging_output
-
-    @staticmethod
-    def objective_metrics(sums):
-        return {}
-
-    @classmethod
-    def reduce_metrics(cls, logging_outputs) -> None:
-        sample_size = sum(log.get("sample_size", 0) for log in logging_outputs)
-        loss = sum(log.get("loss", 0) for log in logging_outputs)
-        metrics.log_scalar("loss", loss / max(sample_size, 1), sample_size, round=3)
-
-    @staticmethod
-    def logging_outputs_can_be_summed() -> bool:
-        return True

@@ -10,14 +10,14 @@ from typing import Dict, Optional
 
 import numpy as np
 import torch
-from fairseq.data import FairseqDataset
 
 from fairseq_xling.data.parallel_dataset import ParallelSentenceDataset, strip_eos
+from fairseq_xling.data.sized_dataset import SizedDataset
 from fairseq_xling.data.skipgram_pairs import balance, crosslingual_pairs, monolingual_pairs
 from fairseq_xling.data.vocab import MultilingualVocab
 
 
-class SkipGramDataset(FairseqDataset):
+class SkipGramDataset(SizedDataset):
     """Args:
         vocab: the shared table's layout (language offsets).
         parallel: aligned sentence pairs (may be None: monolingual skip-gram only).
@@ -51,15 +51,6 @@ class SkipGramDataset(FairseqDataset):
         lang, ds = self.mono[part]
         tokens = strip_eos(ds[index - self.starts[part]], self.vocab.dicts[lang].eos())
         return {"id": index, "mono": (lang, tokens)}
-
-    def num_tokens(self, index):
-        return max(int(self.sizes[index]), 1)
-
-    def num_tokens_vec(self, indices):
-        return np.maximum(self.sizes[indices], 1)
-
-    def size(self, index):
-        return int(self.sizes[index])
 
     def ordered_indices(self):
         return np.random.permutation(len(self))
@@ -106,7 +97,3 @@ class SkipGramDataset(FairseqDataset):
             "n_mono": n_mono,
             "n_cross": n_cross,
         }
-
-    @property
-    def supports_prefetch(self):
-        return False

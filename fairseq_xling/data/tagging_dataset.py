@@ -6,9 +6,10 @@ last word's by ``</s>``.
 """
 import numpy as np
 import torch
-from fairseq.data import FairseqDataset, data_utils
+from fairseq.data import data_utils
 
 from fairseq_xling.data.parallel_dataset import collate_side, strip_eos
+from fairseq_xling.data.sized_dataset import SizedDataset
 
 WORD_SEPARATOR = "<w>"
 
@@ -33,7 +34,7 @@ def collate_tagged(samples, word_pad: int, char_pad: int, lang: str, tag_task: s
     }
 
 
-class TaggingDataset(FairseqDataset):
+class TaggingDataset(SizedDataset):
     """Args:
         words, chars, tags: indexed datasets of one split.
         lang: language code; tag_task: the tagging task (ner, pos, ...), which picks the model's head.
@@ -65,15 +66,6 @@ class TaggingDataset(FairseqDataset):
                              f"and {len(word_chars)} char groups (binarise with preprocess/conll.sh)")
         return {"id": index, "words": words, "chars": word_chars, "tags": tags}
 
-    def num_tokens(self, index):
-        return max(int(self.sizes[index]), 1)
-
-    def num_tokens_vec(self, indices):
-        return np.maximum(self.sizes[indices], 1)
-
-    def size(self, index):
-        return int(self.sizes[index])
-
     def ordered_indices(self):
         order = np.random.permutation(len(self))
         return order[np.argsort(self.sizes[order], kind="mergesort")]
@@ -82,7 +74,3 @@ class TaggingDataset(FairseqDataset):
         if not samples:
             return {}
         return collate_tagged(samples, self.word_dict.pad(), self.char_dict.pad(), self.lang, self.tag_task)
-
-    @property
-    def supports_prefetch(self):
-        return False
