@@ -62,10 +62,12 @@ class XlingHubInterface(nn.Module):
         if lang not in self.task.vocab.dicts:
             raise ValueError(f"the model knows no language {lang!r}; it has {', '.join(self.task.vocab.langs)}")
         dictionary = self.task.vocab.dicts[lang]
+        index, unk = dictionary.indices, dictionary.unk()
         out = []
         for i, sentence in enumerate(sentences):
             line = sentence if tokenized else self.tokenize(sentence, lang)
-            ids = dictionary.encode_line(line, add_if_not_exist=False, append_eos=False).long()
+            # what Dictionary.encode_line(append_eos=False) gives, without its per-token tensor writes
+            ids = torch.tensor([index.get(word, unk) for word in line.split()], dtype=torch.long)
             if len(ids) == 0:
                 raise ValueError(f"sentence {i} ({sentence!r}) is empty after tokenisation")
             out.append(ids)
@@ -73,13 +75,14 @@ class XlingHubInterface(nn.Module):
 
     def batches(self, tokens: List[torch.Tensor]):
         """Index lists of length-sorted batches within max_sentences / max_tokens."""
-        order = np.argsort([len(t) for t in tokens], kind="stable")
+        lengths = [len(t) for t in tokens]
+        order = np.argsort(lengths, kind="stable")
         batch, longest = [], 0
         for i in order:
-            longest_if = max(longest, len(tokens[i]))
+            longest_if = max(longest, lengths[i])
             if batch and (len(batch) == self.max_sentences or longest_if * (len(batch) + 1) > self.max_tokens):
                 yield batch
-                batch, longest_if = [], len(tokens[i])
+                batch, longest_if = [], lengths[i]
             batch.append(int(i))
             longest = longest_if
         if batch:

@@ -3,6 +3,7 @@ from typing import Optional
 
 import numpy as np
 import torch
+from torch.nn.utils.rnn import pad_sequence
 from fairseq.data import FairseqDataset, data_utils
 
 
@@ -14,7 +15,7 @@ def strip_eos(tokens: torch.Tensor, eos: int) -> torch.Tensor:
 def collate_side(seqs, pad: int, lang: str) -> dict:
     """Right-padded batch of one language: the model's ``net_input``."""
     return {
-        "src_tokens": data_utils.collate_tokens(seqs, pad, left_pad=False),  # B x T
+        "src_tokens": pad_sequence(seqs, batch_first=True, padding_value=pad),  # B x T
         "src_lengths": torch.tensor([len(s) for s in seqs], dtype=torch.long),  # B
         "src_lang": lang,
     }
