@@ -8,7 +8,7 @@ import pytest
 
 from fairseq_xling.text.conll import WORD_SEPARATOR, split_words
 
-fairseq_data = pytest.importorskip("fairseq.data")
+import fairseq.data as fairseq_data  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CONLL_SH = os.path.join(REPO, "preprocess", "conll.sh")

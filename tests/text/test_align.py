@@ -24,7 +24,6 @@ def test_ibm1_viterbi_aligns_unknown_words_to_something_or_null():
     assert all(-1 <= int(i) < 2 for i in best[0])
 
 
-@pytest.mark.skipif(not xalign.eflomal_available(), reason="eflomal is not installed")
 def test_eflomal_recovers_diagonal_links():
     pairs = synthetic_pairs(60, seed=4)
     src, tgt = [de for de, _ in pairs], [en for _, en in pairs]
