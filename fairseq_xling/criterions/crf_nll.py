@@ -5,7 +5,6 @@ no-CRF ablation runs with the same criterion. Token accuracy (Viterbi or argmax)
 """
 from dataclasses import dataclass
 
-import torch
 import torch.nn.functional as F
 from fairseq.criterions import register_criterion
 from fairseq.dataclass import FairseqDataclass

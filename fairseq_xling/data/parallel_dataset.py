@@ -1,10 +1,9 @@
 """Sentence pairs (and optional word alignments) collated for objectives that encode both sides."""
-from typing import Optional
 
 import numpy as np
 import torch
 from torch.nn.utils.rnn import pad_sequence
-from fairseq.data import FairseqDataset, data_utils
+from fairseq.data import FairseqDataset
 
 
 def strip_eos(tokens: torch.Tensor, eos: int) -> torch.Tensor:

@@ -10,8 +10,7 @@ from fairseq.data import data_utils
 
 from fairseq_xling.data.parallel_dataset import collate_side, strip_eos
 from fairseq_xling.data.sized_dataset import SizedDataset
-
-WORD_SEPARATOR = "<w>"
+from fairseq_xling.text.conll import WORD_SEPARATOR, split_words
 
 
 def collate_tagged(samples, word_pad: int, char_pad: int, lang: str, tag_task: str) -> dict:
@@ -57,10 +56,9 @@ class TaggingDataset(SizedDataset):
     def __getitem__(self, index):
         words = strip_eos(self.words[index], self.word_dict.eos())
         tags = strip_eos(self.tags[index], self.tag_dict.eos()) - self.tag_dict.nspecial
-        chars = strip_eos(self.chars[index], self.char_dict.eos())
-        bounds = (chars == self.separator).nonzero().view(-1).tolist()
-        starts, ends = [0] + [b + 1 for b in bounds], bounds + [len(chars)]
-        word_chars = [chars[s:e] for s, e in zip(starts, ends)]
+        chars = self.chars[index].tolist()  # the layout conll.sh writes: split back as it defines
+        word_chars = [torch.tensor(w, dtype=torch.long)
+                      for w in split_words(chars, self.separator, self.char_dict.eos())]
         if not len(words) == len(tags) == len(word_chars):
             raise ValueError(f"{self.tag_task}_{self.lang} sentence {index}: {len(words)} words, {len(tags)} tags "
                              f"and {len(word_chars)} char groups (binarise with preprocess/conll.sh)")

@@ -8,7 +8,6 @@ Named archs: xling_sent_lstm_{128,512}, xling_sent_avg_{128,512} (sentence embed
 """
 from dataclasses import dataclass, field
 
-import torch
 import torch.nn as nn
 from fairseq.dataclass import FairseqDataclass
 from fairseq.models import BaseFairseqModel, register_model, register_model_architecture

@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from typing import Dict, List
 
 import numpy as np
-from fairseq import metrics
 from fairseq.data import Dictionary, data_utils, iterators
 from fairseq.dataclass import FairseqDataclass
 from fairseq.tasks import FairseqTask, register_task

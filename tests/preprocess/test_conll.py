@@ -4,7 +4,6 @@ import os
 import subprocess
 import sys
 
-import pytest
 
 from fairseq_xling.text.conll import WORD_SEPARATOR, split_words
 

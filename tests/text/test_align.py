@@ -1,4 +1,3 @@
-import pytest
 
 from fairseq_xling.text import align as xalign
 from tests.utils_text import synthetic_pairs
