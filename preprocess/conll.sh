@@ -29,7 +29,8 @@ selection and vocabulary
   --max-sentences N            first N training sentences (default all); the whole file is still checked
   --min-count C                word dictionary min count (default 1)
   --lowercase                  lowercase the word stream (characters keep their case)
-  --word-dict F --char-dict F --tag-dict F   reuse dictionaries (e.g. from another language's DEST)
+  --word-dict F --char-dict F --tag-dict F   reuse dictionaries (e.g. from another language's DEST);
+                               repeat an option to use the union of several (counts summed)
 output
   --dest DIR                   the data-bin to create
   --no-text                    do not keep DEST/text/

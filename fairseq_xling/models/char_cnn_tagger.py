@@ -41,6 +41,8 @@ class XlingCharCNNTaggerConfig(FairseqDataclass):
     dropout: float = field(default=0.6, metadata={"help": "dropout on the LSTM output"})
     no_lang_specific_layer: bool = field(default=False, metadata={"help": "leave out the gated language-specific "
                                                                           "linear layer (ablation)"})
+    separate_lstm: bool = field(default=False, metadata={"help": "one BiLSTM per (task, language) objective instead "
+                                                                 "of one shared by all (ablation: Table 6's Basic)"})
     tag_head: str = field(default="crf", metadata={"help": "crf | softmax"})
     pretrained_word_vectors: Optional[str] = field(default=None, metadata={
         "help": "initialise word embeddings from word2vec text files: 'nl:vectors.nl.vec,es:vectors.es.vec' "
@@ -58,7 +60,7 @@ class XlingCharCNNTagger(BaseFairseqModel):
 
     def __init__(self, word_offsets, num_words, word_pads, char_offsets, num_chars, char_pad, tag_sets, heads,
                  word_dim=100, char_dim=50, char_filters=20, char_kernel=3, highway_layers=2, lstm_hidden=171,
-                 dropout=0.6, lang_specific_layer=True, tag_head="crf"):
+                 dropout=0.6, lang_specific_layer=True, tag_head="crf", separate_lstm=False):
         super().__init__()
         if tag_head not in ("crf", "softmax"):
             raise ValueError(f"--tag-head {tag_head!r}: expected crf or softmax")
@@ -72,9 +74,12 @@ class XlingCharCNNTagger(BaseFairseqModel):
             self.char_cnn = CharCNN(num_chars, char_dim, char_filters, (char_kernel,), padding_idx=char_pad)
             feature_dim += self.char_cnn.output_size
         self.highway = Highway(feature_dim, highway_layers, "selu") if highway_layers > 0 else None
-        self.lstm = BiLSTM(feature_dim, lstm_hidden)
+        # one shared BiLSTM, or (ablation) one per (task, language) head
+        self.lstm = None if separate_lstm else BiLSTM(feature_dim, lstm_hidden)
+        self.separate_lstms = nn.ModuleDict(
+            {f"{task}_{lang}": BiLSTM(feature_dim, lstm_hidden) for task, lang in heads} if separate_lstm else {})
         self.dropout = nn.Dropout(dropout)
-        out = self.lstm.output_size
+        out = 2 * lstm_hidden
         self.shared_heads = nn.ModuleDict({t: nn.Linear(out, len(tags)) for t, (tags, _) in tag_sets.items()})
         self.lang_heads = nn.ModuleDict()
         self.gates = nn.ModuleDict()
@@ -109,7 +114,8 @@ class XlingCharCNNTagger(BaseFairseqModel):
         model = cls(words.offsets, words.size, {lang: words.pad(lang) for lang in words.langs}, chars.offsets,
                     chars.size, next(iter(chars.dicts.values())).pad(), tag_sets, heads,
                     cfg.word_dim, cfg.char_dim, cfg.char_filters, cfg.char_kernel, cfg.highway_layers,
-                    cfg.lstm_hidden, cfg.dropout, not cfg.no_lang_specific_layer, cfg.tag_head)
+                    cfg.lstm_hidden, cfg.dropout, not cfg.no_lang_specific_layer, cfg.tag_head,
+                    getattr(cfg, "separate_lstm", False))
         for entry in (cfg.pretrained_word_vectors or "").split(","):
             if entry.strip():
                 lang, _, path = entry.strip().partition(":")
@@ -140,6 +146,14 @@ class XlingCharCNNTagger(BaseFairseqModel):
         Returns ``emissions`` B x T x K (tag scores before the CRF), ``token_features`` B x T x 2H and
         ``pad_mask`` B x T (True = padding).
         """
+        key = f"{tag_task}_{src_lang}"
+        if self.lstm is not None:
+            lstm = self.lstm
+        elif key in self.separate_lstms:
+            lstm = self.separate_lstms[key]
+        else:
+            raise KeyError(f"--separate-lstm: no BiLSTM was trained for task {tag_task!r} in language {src_lang!r}; "
+                           f"trained: {', '.join(self.separate_lstms)}")
         pad_mask = src_tokens.eq(self.word_pads[src_lang])  # B x T
         x = self.embed_words(src_tokens + self.word_offsets[src_lang])  # B x T x W
         if self.char_cnn is not None:
@@ -148,9 +162,8 @@ class XlingCharCNNTagger(BaseFairseqModel):
             x = torch.cat([x, self.char_cnn(chars, char_pad_mask)], dim=-1)  # B x T x (W + F)
         if self.highway is not None:
             x = self.highway(x)
-        h = self.dropout(self.lstm(x, src_lengths))  # B x T x 2H
+        h = self.dropout(lstm(x, src_lengths))  # B x T x 2H
         emissions = self.shared_heads[tag_task](h)  # B x T x K
-        key = f"{tag_task}_{src_lang}"
         if key in self.lang_heads:
             gate = torch.sigmoid(self.gates[key](h))  # B x T x 1
             emissions = gate * self.lang_heads[key](h) + (1 - gate) * emissions

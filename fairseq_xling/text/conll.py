@@ -29,7 +29,6 @@ import argparse
 import json
 import os
 import re
-import shutil
 import sys
 from collections import Counter
 from typing import Dict, Iterable, Iterator, List, NamedTuple, Optional, Sequence, Tuple
@@ -236,17 +235,36 @@ def split_words(symbols: Sequence, separator, eos=None) -> List[list]:
     return words
 
 
-def read_fairseq_dict(path: str) -> List[str]:
-    """Symbols of a fairseq ``dict.txt`` (``symbol count [#fairseq:overwrite]`` per line)."""
-    symbols = []
+def read_fairseq_dict_counts(path: str) -> List[Tuple[str, int]]:
+    """(symbol, count) entries of a fairseq ``dict.txt`` (``symbol count [#fairseq:overwrite]`` per line)."""
+    entries = []
     for lineno, text in read_lines(path, "utf-8"):
         symbol, sep, count = text.rstrip().rpartition(" ")
         if text.endswith(" #fairseq:overwrite"):
             symbol, sep, count = symbol.rpartition(" ")
         if not sep or not symbol or not count.lstrip("-").isdigit():
             raise CorpusError(f"{path}:{lineno}: {text!r}; expected 'symbol count' (a fairseq dictionary)")
-        symbols.append(symbol)
-    return symbols
+        entries.append((symbol, int(count)))
+    return entries
+
+
+def read_fairseq_dict(path: str) -> List[str]:
+    """Symbols of a fairseq ``dict.txt``."""
+    return [symbol for symbol, _ in read_fairseq_dict_counts(path)]
+
+
+def merge_dicts(paths: Sequence[str]) -> List[Tuple[str, int]]:
+    """The union of several fairseq dictionaries: counts summed, most frequent first (ties by symbol).
+
+    One file is returned as it is, in its own order.
+    """
+    if len(paths) == 1:
+        return read_fairseq_dict_counts(paths[0])
+    counts: Counter = Counter()
+    for path in paths:
+        for symbol, count in read_fairseq_dict_counts(path):
+            counts[symbol] += count
+    return by_count(counts, min_count=0)
 
 
 def write_dict(entries: Iterable[Tuple[str, int]], path: str) -> int:
@@ -354,16 +372,16 @@ class Preparer:
         dict_path = {kind: os.path.join(a.out_dir, f"dict.{kind}.txt") for kind in ("word", "char", "tag")}
         vocab = {}
         if a.word_dict:
-            vocab["word"] = self._copy_dict(a.word_dict, dict_path["word"])
+            vocab["word"] = self._given_dict(a.word_dict, dict_path["word"])
         else:
             vocab["word"] = write_dict(by_count(words, a.min_count), dict_path["word"])
         if a.char_dict:
-            vocab["char"] = self._copy_dict(a.char_dict, dict_path["char"], must_hold=[WORD_SEPARATOR])
+            vocab["char"] = self._given_dict(a.char_dict, dict_path["char"], must_hold=[WORD_SEPARATOR])
         else:
             vocab["char"] = write_dict(by_count(chars), dict_path["char"])
         tag_counts = Counter(tag for s in train for tag in s.tags)
         if a.tag_dict:
-            vocab["tag"] = self._copy_dict(a.tag_dict, dict_path["tag"])
+            vocab["tag"] = self._given_dict(a.tag_dict, dict_path["tag"])
             known = set(read_fairseq_dict(dict_path["tag"]))
             for split, sentences in data.items():
                 for s in sentences:
@@ -371,7 +389,7 @@ class Preparer:
                         if tag not in known:
                             raise CorpusError(
                                 f"{getattr(a, split)}:{s.first_line}: tag {tag!r} (in the sentence starting "
-                                f"here, {a.scheme}) is not in --tag-dict {a.tag_dict}; expected one of "
+                                f"here, {a.scheme}) is not in --tag-dict {' '.join(a.tag_dict)}; expected one of "
                                 f"{' '.join(sorted(known))}"
                             )
         else:
@@ -433,13 +451,15 @@ class Preparer:
         return scheme_tags(labels, a.scheme)
 
     @staticmethod
-    def _copy_dict(src: str, dst: str, must_hold: Sequence[str] = ()) -> int:
-        symbols = read_fairseq_dict(src)
+    def _given_dict(srcs: Sequence[str], dst: str, must_hold: Sequence[str] = ()) -> int:
+        """Write the union of the dictionaries ``srcs`` (one: a copy) to ``dst``."""
+        entries = merge_dicts(srcs)
+        symbols = {symbol for symbol, _ in entries}
         for symbol in must_hold:
             if symbol not in symbols:
-                raise CorpusError(f"{src}:1: no entry {symbol!r}; expected a char dictionary written by conll.sh")
-        shutil.copyfile(src, dst)
-        return len(symbols)
+                raise CorpusError(f"{' '.join(srcs)}: no entry {symbol!r}; expected char dictionaries written by "
+                                  f"conll.sh")
+        return write_dict(entries, dst)
 
     @staticmethod
     def _write(path, lines):
@@ -470,9 +490,9 @@ def _build_parser():
     p.add_argument("--max-sentences", type=int, default=0, help="first N training sentences (0 = all)")
     p.add_argument("--min-count", type=int, default=1)
     p.add_argument("--lowercase", action="store_true", help="lowercase the word stream (not the chars)")
-    p.add_argument("--word-dict")
-    p.add_argument("--char-dict")
-    p.add_argument("--tag-dict")
+    for kind in ("word", "char", "tag"):
+        p.add_argument(f"--{kind}-dict", action="append",
+                       help=f"use this {kind} dictionary; repeated: the union of the dictionaries (counts summed)")
     p.add_argument("--out-dir", required=True)
     return parser
 

@@ -37,3 +37,30 @@ def test_constraints_and_heads_follow_the_objectives(tmp_path):
     assert not crf.allowed[tags.index("O"), tags.index("I-PER")]  # O -> I-X is not BIOES
     _, plain = build(data, "--no-lang-specific-layer", "--tag-head", "softmax", "--char-filters", "0")
     assert len(plain.lang_heads) == 0 and len(plain.crfs) == 0 and plain.char_cnn is None
+
+
+def test_separate_lstm_gives_each_objective_its_own(tmp_path):
+    nl = make_tagging_data_bin(str(tmp_path / "nl"), tagging_corpus(6, lang="nl"))
+    es = make_tagging_data_bin(str(tmp_path / "es"), tagging_corpus(6, seed=2, lang="es"))
+    objectives = f"tagging:nl:task=ner:data={nl},tagging:es:task=ner:data={es}"
+    task, model = build(nl, "--objectives", objectives, "--separate-lstm")
+    assert model.lstm is None and sorted(model.separate_lstms) == ["ner_es", "ner_nl"]
+    task.load_dataset("train")
+    dataset = task.dataset("train")
+    batch = dataset.collater([dataset[i] for i in range(dataset.offsets[0], dataset.offsets[1])])
+    lang = batch["net_input"]["src_lang"]
+    model.eval()
+    before = model(**batch["net_input"])["emissions"]
+    other = "es" if lang == "nl" else "nl"
+    with torch.no_grad():  # the other objective's LSTM does not take part
+        for p in model.separate_lstms[f"ner_{other}"].parameters():
+            p.add_(1.0)
+    assert torch.equal(model(**batch["net_input"])["emissions"], before)
+    with torch.no_grad():
+        for p in model.separate_lstms[f"ner_{lang}"].parameters():
+            p.add_(1.0)
+    assert not torch.allclose(model(**batch["net_input"])["emissions"], before)
+    with pytest.raises(KeyError, match="no BiLSTM was trained for task 'ner' in language 'de'"):
+        model(**dict(batch["net_input"], src_lang="de"))
+    shared = build(nl, "--objectives", objectives)[1]
+    assert sum(p.numel() for p in model.parameters()) > sum(p.numel() for p in shared.parameters())

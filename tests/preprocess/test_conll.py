@@ -92,6 +92,20 @@ def test_conll2002_end_to_end(tmp_path):
     assert (shared / "dict.word.txt").read_text() == (dest / "dict.word.txt").read_text()
     assert (shared / "text" / "train.tsv").read_text().split("\n")[1] == "Kamer\tB-ORG"
 
+    # repeated --word-dict: the union, counts summed; words of either corpus keep their own ids (no <unk>)
+    other = make_conll2002(tmp_path / "other", [[("Rusland", "B-LOC"), ("en", "O"), ("Gent", "B-LOC")]])
+    other_bin = tmp_path / "other_bin"
+    result = run_conll("--format", "conll2002", "--lang", "nl", "--train", other, "--dest", other_bin)
+    assert result.returncode == 0, result.stderr
+    union = tmp_path / "union"
+    result = run_conll("--format", "conll2002", "--lang", "nl", "--train", other, "--dest", union,
+                       "--word-dict", dest / "dict.word.txt", "--word-dict", other_bin / "dict.word.txt")
+    assert result.returncode == 0, result.stderr
+    entries = dict(line.split() for line in (union / "dict.word.txt").read_text().splitlines())
+    assert entries["Gent"] == "3" and entries["Rusland"] == "1" and entries["Kamer"] == "3"
+    union_dict = fairseq_data.Dictionary.load(str(union / "dict.word.txt"))
+    assert union_dict.string(load(union / "train.word")[0]) == "Rusland en Gent"
+
 
 def test_conllu_pos(tmp_path):
     conllu = tmp_path / "de-ud.conllu"

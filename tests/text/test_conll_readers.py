@@ -7,6 +7,7 @@ from fairseq_xling.text.conll import (
     char_line,
     detect_encoding,
     fairseq_token,
+    merge_dicts,
     read_conll,
     split_words,
     write_tsv,
@@ -171,3 +172,14 @@ def test_char_stream_layout():
     assert line == f"D i e {WORD_SEPARATOR} 2 _ 0 0 1"
     assert fairseq_token("2 001") == "2_001"
     assert split_words(line.split() + ["</s>"], WORD_SEPARATOR, "</s>") == [list("Die"), list("2_001")]
+
+
+def test_merge_dicts_sums_counts_and_keeps_one_file_as_is(tmp_path):
+    a, b = tmp_path / "a.txt", tmp_path / "b.txt"
+    a.write_text("de 5\nKamer 2\nB-PER 0\n")
+    b.write_text("Kamer 4\nRusland 1\n")
+    assert merge_dicts([str(a)]) == [("de", 5), ("Kamer", 2), ("B-PER", 0)]
+    assert merge_dicts([str(a), str(b)]) == [("Kamer", 6), ("de", 5), ("Rusland", 1), ("B-PER", 0)]
+    b.write_text("Kamer\n")
+    with pytest.raises(CorpusError, match=r"b.txt:1: .*expected 'symbol count'"):
+        merge_dicts([str(a), str(b)])

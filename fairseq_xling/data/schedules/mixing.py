@@ -3,6 +3,9 @@
 mu_i is 1 when objective i has the target's task (ner, pos, ...) and ``mu`` otherwise; zeta_i is 1 when it
 has the target's language and ``zeta`` otherwise; N_i is its number of training examples. Each update's
 objective is sampled with probability proportional to r_i.
+
+The target need not be an objective: ``target=ner_nl`` without Dutch NER data (zero-shot transfer) weights
+the objectives by the task and language its name gives (TASK_LANG).
 """
 from dataclasses import dataclass
 
@@ -20,13 +23,16 @@ class MixingSchedule(Schedule):
 
     def probabilities(self, objectives):
         by_name = {o.name: o for o in objectives}
-        if self.target not in by_name:
-            raise ValueError(f"mixing schedule: target={self.target!r} is not an objective; expected one of "
-                             f"{', '.join(by_name)}")
-        target = by_name[self.target]
-        rates = np.array([(1.0 if o.task == target.task else self.mu)
-                          * (1.0 if o.langs == target.langs else self.zeta) * np.sqrt(o.size)
-                          for o in objectives])
+        if self.target in by_name:
+            task, langs = by_name[self.target].task, by_name[self.target].langs
+        else:  # zero-shot: a TASK_LANG target without training data of its own
+            task, _, lang = self.target.rpartition("_")
+            langs = [lang]
+            if not any(o.task == task for o in objectives):
+                raise ValueError(f"mixing schedule: target={self.target!r} is neither an objective ({', '.join(by_name)}) "
+                                 f"nor TASK_LANG with the task of one of them")
+        rates = np.array([(1.0 if o.task == task else self.mu) * (1.0 if o.langs == langs else self.zeta)
+                          * np.sqrt(o.size) for o in objectives])
         return rates / rates.sum()
 
     def plan(self, objectives, num_updates, epoch, rng):

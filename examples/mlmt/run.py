@@ -1,0 +1,153 @@
+"""The Lin et al. (2018) experiments: train with fairseq-train, score span F1 on ned.testa / esp.testa.
+
+    python examples/mlmt/run.py lowres   [--work work/mlmt] [--seeds 1 2 3] [--jobs 2]   # Figure 3
+                                          [--sizes 0 10 50 100 200]   (0: zero-shot, no Dutch NER data)
+    python examples/mlmt/run.py ablation [--sizes 10 100 200]                             # Table 6
+    python examples/mlmt/run.py full                                                      # Table 3
+
+Needs the data-bins of ``examples/mlmt/prepare_data.sh``. Every run appends one JSON line to
+``WORK/results.jsonl`` (setting, size, seed, F1 per type, train seconds); runs already there are skipped, so an
+interrupted sweep resumes. ``examples/mlmt/table.py`` turns the file into the README's tables and plot.
+
+Model selection: none. Each run trains a fixed number of updates and the last checkpoint is scored, so the
+dev split (testa; the test splits are held out) is only measured, never used to choose.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from tqdm import tqdm
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+DATA = os.environ.get("XLING_DATA", os.path.join(REPO, "..", "shared", "data"))
+
+# the paper's settings for Dutch NER: which auxiliary (task, language) objectives join the target
+SETTINGS = {
+    "baseline": [],
+    "cross_task": ["pos_nl"],
+    "cross_lingual": ["ner_en", "ner_es"],
+    "full": ["pos_nl", "ner_en", "ner_es"],
+}
+# Table 6 (additive, all with the full model's objectives): Basic = separate LSTMs, no characters, no
+# highway, no language-specific layer, no dropout; then +Characters, +shared LSTM (L), +language-Specific
+# layer, +Highway, +Dropout (= the full model)
+ABLATIONS = {
+    "basic": ["--separate-lstm", "--char-filters", "0", "--no-lang-specific-layer", "--highway-layers", "0",
+              "--dropout", "0"],
+    "+C": ["--separate-lstm", "--no-lang-specific-layer", "--highway-layers", "0", "--dropout", "0"],
+    "+CL": ["--no-lang-specific-layer", "--highway-layers", "0", "--dropout", "0"],
+    "+CLS": ["--highway-layers", "0", "--dropout", "0"],
+    "+CLSH": ["--dropout", "0"],
+}
+# Table 2 of the paper; the low-resource runs use its 50-dimensional word embeddings
+TRAIN_ARGS = ["--optimizer", "sgd", "--momentum", "0.9", "--lr", "0.02", "--clip-norm", "5",
+              "--lr-scheduler", "step", "--lr-deacy-period", "10000", "--lr-decay", "0.9", "--batch-size", "19"]
+TESTA = {"nl": "conll2002/ned.testa", "es": "conll2002/esp.testa"}
+
+
+def run_one(job, work):
+    """Train one model, score it on the target's testa; return the result row."""
+    name, target = job["name"], job["target"]
+    save_dir = os.path.join(work, "checkpoints", name)
+    bins = os.path.join(work, "bin")
+    # the target's data-bin (none for zero-shot: size 0), then the auxiliary objectives'
+    data = {target: os.path.join(bins, job["target_bin"])} if job["target_bin"] else {}
+    data.update({aux: os.path.join(bins, aux) for aux in job["aux"]})
+    objectives = [f"tagging:{o.split('_')[1]}:task={o.split('_')[0]}:data={path}" for o, path in data.items()]
+    cmd = ["fairseq-train", next(iter(data.values())), "--user-dir", os.path.join(REPO, "fairseq_xling"),
+           "--task", "xling_multitask", "--objectives", ",".join(objectives),
+           "--schedule", f"mixing:target={target}", "--criterion", "xling_multitask",
+           "--arch", "xling_char_cnn_tagger", *TRAIN_ARGS, *job["model_args"],
+           "--max-update", str(job["updates"]), "--seed", str(job["seed"]), "--save-dir", save_dir,
+           "--disable-validation", "--no-epoch-checkpoints", "--save-interval", "1000000",
+           "--cpu", "--num-workers", "0", "--log-format", "simple", "--log-interval", "500"]
+    os.makedirs(save_dir, exist_ok=True)
+    env = dict(os.environ, OMP_NUM_THREADS=str(job["threads"]), MKL_NUM_THREADS=str(job["threads"]))
+    log = os.path.join(save_dir, "train.log")
+    start = time.time()
+    with open(log, "w") as f:
+        subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT, env=env, check=True)
+    seconds = time.time() - start
+    checkpoint = os.path.join(save_dir, "checkpoint_last.pt")  # written once, when --max-update is reached
+    lang = target.split("_")[1]  # scored with the model's NER head on the target language's testa
+    score = subprocess.run([sys.executable, "-m", "fairseq_xling.evaluation.cli", "tagging", "--checkpoint",
+                            checkpoint, "--input", os.path.join(DATA, TESTA[lang]), "--format", "conll2002",
+                            "--lang", lang, "--task", "ner"],
+                           capture_output=True, text=True, env=env)
+    if score.returncode != 0:
+        raise RuntimeError(f"{name}: xling-eval failed:\n{score.stderr[-2000:]}")
+    row = json.loads(score.stdout.strip().splitlines()[-1])
+    if not job["keep_checkpoint"]:
+        os.remove(checkpoint)
+    return {**{k: job[k] for k in ("name", "sweep", "setting", "size", "seed", "updates")},
+            "f1": row["f1"], "f1_per_type": row.get("f1_per_type"), "train_seconds": round(seconds),
+            "eval_file": TESTA[lang]}
+
+
+def sweep_jobs(args):
+    jobs = []
+    if args.sweep == "lowres":
+        for size in args.sizes:
+            for setting, aux in SETTINGS.items():
+                if size == 0 and not any(a.startswith("ner_") for a in aux):
+                    continue  # zero-shot needs NER in another language
+                for seed in args.seeds:
+                    jobs.append(dict(sweep="lowres", setting=setting, size=size, seed=seed, aux=aux,
+                                     target_bin=f"ner_nl_{size}" if size else None,
+                                     model_args=["--word-dim", "50"]))
+    elif args.sweep == "ablation":
+        for size in args.sizes:
+            for setting, extra in ABLATIONS.items():
+                for seed in args.seeds:
+                    jobs.append(dict(sweep="ablation", setting=setting, size=size, seed=seed, aux=SETTINGS["full"],
+                                     target_bin=f"ner_nl_{size}", model_args=["--word-dim", "50", *extra]))
+    else:  # full training sets; the paper's high-resource sizes (100-d words, LSTM 225)
+        for target, bin_name, aux in (("nl", "ner_nl_all", []), ("es", "ner_es", []),
+                                      ("nl", "ner_nl_all", SETTINGS["full"])):
+            for seed in args.seeds:
+                setting = "baseline" if not aux else "full"
+                jobs.append(dict(sweep="full", setting=f"{setting}_{target}", size="all", seed=seed, aux=aux,
+                                 target_bin=bin_name, model_args=["--word-dim", "100", "--lstm-hidden", "225"]))
+    for job in jobs:
+        job["target"] = "ner_" + ("es" if job["target_bin"] == "ner_es" else "nl")
+        job["updates"] = args.updates
+        job["threads"] = args.threads
+        job["keep_checkpoint"] = args.keep_checkpoints
+        job["name"] = f"{job['sweep']}-{job['setting']}-{job['size']}-s{job['seed']}"
+    return jobs
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("sweep", choices=("lowres", "ablation", "full"))
+    parser.add_argument("--work", default=os.path.join(REPO, "work", "mlmt"))
+    parser.add_argument("--sizes", nargs="+", type=int, default=None)
+    parser.add_argument("--seeds", nargs="+", type=int, default=[1, 2, 3])
+    parser.add_argument("--updates", type=int, default=None,
+                        help="updates per run (default: 2,000 low-resource, 8,000 full)")
+    parser.add_argument("--jobs", type=int, default=2, help="runs at the same time")
+    parser.add_argument("--threads", type=int, default=1, help="torch threads per run")
+    parser.add_argument("--keep-checkpoints", action="store_true", help="keep each run's checkpoint_last.pt")
+    args = parser.parse_args(argv)
+    args.sizes = args.sizes or ([10, 50, 100, 200] if args.sweep == "lowres" else [10, 100, 200])
+    args.updates = args.updates or (8000 if args.sweep == "full" else 2000)
+    results = os.path.join(args.work, "results.jsonl")
+    done = set()
+    if os.path.exists(results):
+        with open(results) as f:
+            done = {json.loads(line)["name"] for line in f if line.strip()}
+    jobs = [j for j in sweep_jobs(args) if j["name"] not in done]
+    print(f"{len(jobs)} runs to do ({len(done)} already in {results})", file=sys.stderr)
+    with ThreadPoolExecutor(args.jobs) as pool, open(results, "a") as out:
+        for row in tqdm(pool.map(lambda j: run_one(j, args.work), jobs), total=len(jobs), desc=args.sweep):
+            out.write(json.dumps(row) + "\n")
+            out.flush()
+            tqdm.write(f"{row['name']}: F1 {100 * row['f1']:.2f} ({row['train_seconds']} s)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,100 @@
+"""results.jsonl of examples/mlmt/run.py -> the markdown tables of examples/mlmt/README.md (+ Figure 3 plot).
+
+    python examples/mlmt/table.py work/mlmt/results.jsonl [--plot examples/mlmt/lowres.png]
+
+Cells are the mean span F1 (%) over seeds, with the standard deviation and the number of seeds.
+"""
+import argparse
+import json
+import statistics
+from collections import defaultdict
+
+LOWRES = ["baseline", "cross_task", "cross_lingual", "full"]
+ABLATION = ["basic", "+C", "+CL", "+CLS", "+CLSH"]
+
+
+def cell(values):
+    values = [100 * v for v in values]
+    if not values:
+        return "-"
+    spread = f" ± {statistics.stdev(values):.1f}" if len(values) > 1 else ""
+    return f"{statistics.mean(values):.1f}{spread} ({len(values)})"
+
+
+def grouped(rows, sweep):
+    by = defaultdict(list)
+    for r in rows:
+        if r["sweep"] == sweep:
+            by[r["setting"], str(r["size"])].append(r)
+    return by
+
+
+def table(by, settings, sizes, label):
+    lines = [f"| {label} | " + " | ".join(str(s) for s in sizes) + " |", "|---|" + "---|" * len(sizes)]
+    for setting in settings:
+        lines.append(f"| {setting} | " + " | ".join(cell([r["f1"] for r in by.get((setting, str(s)), [])])
+                                                   for s in sizes) + " |")
+    return "\n".join(lines)
+
+
+def sizes_of(by):
+    return sorted({int(size) for _, size in by if size.isdigit()})
+
+
+def plot(by, path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    sizes = sizes_of(by)
+    position = {size: i for i, size in enumerate(sizes)}  # evenly spaced, as the paper's scaled axis
+    fig, ax = plt.subplots(figsize=(5.5, 3.8))
+    for setting in LOWRES:
+        points = [(s, [100 * r["f1"] for r in by.get((setting, str(s)), [])]) for s in sizes]
+        points = [(s, v) for s, v in points if v]
+        if not points:
+            continue
+        xs = [position[s] for s, _ in points]
+        means = [statistics.mean(v) for _, v in points]
+        errs = [statistics.stdev(v) if len(v) > 1 else 0 for _, v in points]
+        ax.errorbar(xs, means, yerr=errs, marker="o", capsize=3, label=setting.replace("_", "-"))
+    ax.set_xticks(range(len(sizes)))
+    ax.set_xticklabels([str(s) for s in sizes])
+    ax.set_xlabel("Dutch NER training sentences")
+    ax.set_ylabel("span F1 on ned.testa (%)")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("results")
+    parser.add_argument("--plot", help="write Figure 3 (F1 against training sentences) to this image")
+    args = parser.parse_args(argv)
+    rows = [json.loads(line) for line in open(args.results) if line.strip()]
+    lowres = grouped(rows, "lowres")
+    if lowres:
+        print("Figure 3: span F1 (%) on ned.testa, mean ± std (seeds)\n")
+        print(table(lowres, LOWRES, sizes_of(lowres), "setting \\ Dutch NER sentences"))
+        if args.plot:
+            plot(lowres, args.plot)
+    ablation = grouped(rows, "ablation")
+    if ablation:
+        full = {key: runs for key, runs in lowres.items() if key[0] == "full"}
+        by = {**ablation, **{("+CLSHD (full)", size): runs for (_, size), runs in full.items()}}
+        print("\nTable 6: span F1 (%) on ned.testa, mean ± std (seeds)\n")
+        print(table(by, ABLATION + ["+CLSHD (full)"], sizes_of(ablation), "model \\ Dutch NER sentences"))
+    high = grouped(rows, "full")
+    if high:
+        print("\nTable 3: full training sets, span F1 (%) on testa, train time on 2 cores\n")
+        print("| setting | F1 | train time (s) |\n|---|---|---|")
+        for (setting, _), runs in sorted(high.items()):
+            seconds = statistics.mean(r["train_seconds"] for r in runs)
+            print(f"| {setting} | {cell([r['f1'] for r in runs])} | {seconds:,.0f} |")
+
+
+if __name__ == "__main__":
+    main()
