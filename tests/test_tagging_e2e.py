@@ -49,3 +49,15 @@ def test_tagger_learns_its_training_sentences(tmp_path):
     row = json.loads(result.stdout.strip().splitlines()[-1])
     assert row["f1"] == 1.0 and row["sentences"] == 8 and row["f1_per_type"] == {"LOC": 1.0, "PER": 1.0}
     assert "B-LOC\n" in (tmp_path / "pred.tsv").read_text()  # predictions written back in IOB2
+
+    # gold with an I- tag after O (as esp.testa has): stops at its line unless --repair, then counted
+    bad = tmp_path / "bad.conll"
+    bad.write_text("x O\nJan O\nPeeters I-PER\n\n")
+    command = [sys.executable, "-m", "fairseq_xling.evaluation.cli", "tagging", "--checkpoint",
+               str(tmp_path / "ckpt" / "checkpoint_last.pt"), "--input", str(bad), "--format", "conll2002",
+               "--lang", "nl"]
+    result = subprocess.run(command, capture_output=True, text=True)
+    assert result.returncode != 0 and f"{bad}:3:" in result.stderr and "--repair" in result.stderr
+    result = subprocess.run(command + ["--repair"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert json.loads(result.stdout.strip().splitlines()[-1])["gold_repaired"] == 1

@@ -18,7 +18,7 @@ import os
 import subprocess
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 
 from tqdm import tqdm
 
@@ -76,7 +76,7 @@ def run_one(job, work):
     lang = target.split("_")[1]  # scored with the model's NER head on the target language's testa
     score = subprocess.run([sys.executable, "-m", "fairseq_xling.evaluation.cli", "tagging", "--checkpoint",
                             checkpoint, "--input", os.path.join(DATA, TESTA[lang]), "--format", "conll2002",
-                            "--lang", lang, "--task", "ner"],
+                            "--lang", lang, "--task", "ner", "--repair"],  # esp.testa: one I- after O
                            capture_output=True, text=True, env=env)
     if score.returncode != 0:
         raise RuntimeError(f"{name}: xling-eval failed:\n{score.stderr[-2000:]}")
@@ -93,8 +93,8 @@ def sweep_jobs(args):
     if args.sweep == "lowres":
         for size in args.sizes:
             for setting, aux in SETTINGS.items():
-                if size == 0 and not any(a.startswith("ner_") for a in aux):
-                    continue  # zero-shot needs NER in another language
+                if size == 0 and not (any(a.startswith("ner_") for a in aux) and any(a.endswith("_nl") for a in aux)):
+                    continue  # zero-shot needs NER in another language and Dutch words (from Dutch POS)
                 for seed in args.seeds:
                     jobs.append(dict(sweep="lowres", setting=setting, size=size, seed=seed, aux=aux,
                                      target_bin=f"ner_nl_{size}" if size else None,
@@ -142,12 +142,21 @@ def main(argv=None):
             done = {json.loads(line)["name"] for line in f if line.strip()}
     jobs = [j for j in sweep_jobs(args) if j["name"] not in done]
     print(f"{len(jobs)} runs to do ({len(done)} already in {results})", file=sys.stderr)
+    failed = []
     with ThreadPoolExecutor(args.jobs) as pool, open(results, "a") as out:
-        for row in tqdm(pool.map(lambda j: run_one(j, args.work), jobs), total=len(jobs), desc=args.sweep):
+        futures = {pool.submit(run_one, job, args.work): job["name"] for job in jobs}
+        for future in tqdm(as_completed(futures), total=len(futures), desc=args.sweep):
+            try:
+                row = future.result()
+            except (subprocess.CalledProcessError, RuntimeError) as err:  # the others go on; reported below
+                failed.append(futures[future])
+                tqdm.write(f"{futures[future]}: FAILED ({err}); log in {args.work}/checkpoints/{futures[future]}")
+                continue
             out.write(json.dumps(row) + "\n")
             out.flush()
             tqdm.write(f"{row['name']}: F1 {100 * row['f1']:.2f} ({row['train_seconds']} s)")
-
+    if failed:
+        sys.exit(f"{len(failed)} of {len(jobs)} runs failed: {', '.join(failed)}")
 
 if __name__ == "__main__":
     main()

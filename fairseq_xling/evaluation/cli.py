@@ -209,19 +209,30 @@ def run_doc_classification(args: argparse.Namespace) -> List[Dict[str, object]]:
 def run_tagging(args) -> List[Dict[str, object]]:
     """Tag a CoNLL / UD file with a tagging checkpoint; span F1 (NER) or accuracy (POS) against its tags."""
     from fairseq_xling.evaluation.tagging import accuracy, span_f1
-    from fairseq_xling.text.conll import FORMAT_SCHEME, read_conll, write_tsv
-    from fairseq_xling.text.tag_conversion import convert_tags
+    from fairseq_xling.text.conll import FORMAT_SCHEME, read_conll_with_lines, write_tsv
+    from fairseq_xling.text.tag_conversion import TagSequenceError, convert_tags
 
-    sentences = list(read_conll(args.input, args.format, args.encoding, args.lang))
+    sentences, gold, repaired = [], [], 0
+    for sentence, lines in read_conll_with_lines(args.input, args.format, args.encoding, args.lang):
+        tags = sentence.tags
+        if args.format in FORMAT_SCHEME:  # entity spans, scored in IOB2; checked before any tagging
+            try:
+                tags, n = convert_tags(tags, FORMAT_SCHEME[args.format], "IOB2", repair=args.repair)
+            except TagSequenceError as err:
+                raise InputError(f"{args.input}:{lines[err.index]}: {err} (or pass --repair)") from None
+            repaired += n
+        sentences.append(sentence)
+        gold.append(tags)
     if not sentences:
         raise InputError(f"{args.input}: no sentences")
+    if repaired:
+        print(f"{args.input}: repaired {repaired} gold tags that could not follow the previous one (--repair)",
+              file=sys.stderr)
     hub = load_hub(args.checkpoint, args.data, need_data=False)
     task = args.task or (next(iter(hub.model.tag_names)) if len(hub.model.tag_names) == 1 else None)
     predicted = hub.tag([s.tokens for s in sentences], args.lang, task, progress=True)
-    gold = [s.tags for s in sentences]
     scheme = hub.model.tag_schemes[task]
-    if args.format in FORMAT_SCHEME:  # entity spans, scored in IOB2
-        gold = [convert_tags(g, FORMAT_SCHEME[args.format], "IOB2")[0] for g in gold]
+    if args.format in FORMAT_SCHEME:
         if scheme.upper() in ("BIO", "IOB2", "BIOES"):  # a softmax head may predict invalid runs: repair them
             predicted = [convert_tags(p, scheme, "IOB2", repair=True)[0] for p in predicted]
         result = span_f1(gold, predicted)
@@ -230,7 +241,7 @@ def run_tagging(args) -> List[Dict[str, object]]:
     if args.predict:
         write_tsv(((s.tokens, p) for s, p in zip(sentences, predicted)), args.predict)
     row: Dict[str, object] = {"task": "tagging", "tag_task": task, "lang": args.lang, "input": args.input,
-                              "sentences": len(sentences)}
+                              "sentences": len(sentences), "gold_repaired": repaired}
     row.update(result)
     return [row]
 
@@ -284,6 +295,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", required=True, choices=["conll2002", "conll2003", "wikiann", "conllu", "udpos"])
     p.add_argument("--lang", required=True)
     p.add_argument("--task", help="the model's tagging task (ner, pos); default: its only one")
+    p.add_argument("--repair", action="store_true", help="an I- gold tag that cannot follow the previous tag "
+                   "becomes B- (counted: gold_repaired), as preprocess/conll.sh --repair; default: stop there")
     p.add_argument("--encoding", default="utf-8")
     p.add_argument("--predict", help="also write the predicted tags here (token<TAB>tag; NER in IOB2)")
     p.set_defaults(run=run_tagging)
