@@ -2,7 +2,7 @@
 
     python examples/mlmt/run.py lowres   [--work work/mlmt] [--seeds 1 2 3] [--jobs 2]   # Figure 3
                                           [--sizes 0 10 50 100 200]   (0: zero-shot, no Dutch NER data)
-    python examples/mlmt/run.py ablation [--sizes 10 100 200]                             # Table 6
+    python examples/mlmt/run.py ablation [--sizes 10 100 200] [--seeds 1 2]               # Table 6
     python examples/mlmt/run.py full                                                      # Table 3
 
 Needs the data-bins of ``examples/mlmt/prepare_data.sh``. Every run appends one JSON line to
@@ -66,6 +66,9 @@ def run_one(job, work):
            "--disable-validation", "--no-epoch-checkpoints", "--save-interval", "1000000",
            "--cpu", "--num-workers", "0", "--log-format", "simple", "--log-interval", "500"]
     os.makedirs(save_dir, exist_ok=True)
+    stale = os.path.join(save_dir, "checkpoint_last.pt")  # from an interrupted run: start over, not resume
+    if os.path.exists(stale):
+        os.remove(stale)
     env = dict(os.environ, OMP_NUM_THREADS=str(job["threads"]), MKL_NUM_THREADS=str(job["threads"]))
     log = os.path.join(save_dir, "train.log")
     start = time.time()
@@ -133,7 +136,7 @@ def main(argv=None):
     parser.add_argument("--threads", type=int, default=1, help="torch threads per run")
     parser.add_argument("--keep-checkpoints", action="store_true", help="keep each run's checkpoint_last.pt")
     args = parser.parse_args(argv)
-    args.sizes = args.sizes or ([10, 50, 100, 200] if args.sweep == "lowres" else [10, 100, 200])
+    args.sizes = args.sizes or ([0, 10, 50, 100, 200] if args.sweep == "lowres" else [10, 100, 200])
     args.updates = args.updates or (8000 if args.sweep == "full" else 2000)
     results = os.path.join(args.work, "results.jsonl")
     done = set()
