@@ -29,8 +29,8 @@ class MixingSchedule(Schedule):
             task, _, lang = self.target.rpartition("_")
             langs = [lang]
             if not any(o.task == task for o in objectives):
-                raise ValueError(f"mixing schedule: target={self.target!r} is neither an objective ({', '.join(by_name)}) "
-                                 f"nor TASK_LANG with the task of one of them")
+                raise ValueError(f"mixing schedule: target={self.target!r} is neither an objective "
+                                 f"({', '.join(by_name)}) nor TASK_LANG with the task of one of them")
         rates = np.array([(1.0 if o.task == task else self.mu) * (1.0 if o.langs == langs else self.zeta)
                           * np.sqrt(o.size) for o in objectives])
         return rates / rates.sum()
