@@ -96,6 +96,8 @@ def sweep_jobs(args):
     if args.sweep == "lowres":
         for size in args.sizes:
             for setting, aux in SETTINGS.items():
+                if setting not in args.settings:
+                    continue
                 if size == 0 and not (any(a.startswith("ner_") for a in aux) and any(a.endswith("_nl") for a in aux)):
                     continue  # zero-shot needs NER in another language and Dutch words (from Dutch POS)
                 for seed in args.seeds:
@@ -117,6 +119,11 @@ def sweep_jobs(args):
                                  target_bin=bin_name, model_args=["--word-dim", "100", "--lstm-hidden", "225"]))
     for job in jobs:
         job["target"] = "ner_" + ("es" if job["target_bin"] == "ner_es" else "nl")
+        if args.vectors:  # every language of the run starts from its pretrained vectors
+            langs = sorted({name.split("_")[1] for name in [job["target"], *job["aux"]]})
+            job["model_args"] += ["--pretrained-word-vectors",
+                                  ",".join(f"{lang}:{os.path.join(args.vectors, lang + '.vec')}" for lang in langs)]
+            job["setting"] += "+w2v"
         job["updates"] = args.updates
         job["threads"] = args.threads
         job["keep_checkpoint"] = args.keep_checkpoints
@@ -135,6 +142,10 @@ def main(argv=None):
     parser.add_argument("--jobs", type=int, default=2, help="runs at the same time")
     parser.add_argument("--threads", type=int, default=1, help="torch threads per run")
     parser.add_argument("--keep-checkpoints", action="store_true", help="keep each run's checkpoint_last.pt")
+    parser.add_argument("--settings", nargs="+", default=list(SETTINGS), choices=list(SETTINGS),
+                        help="lowres: the settings to run (default: all)")
+    parser.add_argument("--vectors", help="directory with LANG.vec word2vec text files (train_word_vectors.py): "
+                                          "initialise the word embeddings from them; settings get a +w2v suffix")
     args = parser.parse_args(argv)
     args.sizes = args.sizes or ([0, 10, 50, 100, 200] if args.sweep == "lowres" else [10, 100, 200])
     args.updates = args.updates or (8000 if args.sweep == "full" else 2000)

@@ -37,6 +37,12 @@ def table(by, settings, sizes, label):
     return "\n".join(lines)
 
 
+def present(by, settings):
+    """The settings with results, each followed by its pretrained-vectors variant (+w2v) if any."""
+    have = {setting for setting, _ in by}
+    return [name for setting in settings for name in (setting, setting + "+w2v") if name in have]
+
+
 def sizes_of(by):
     return sorted({int(size) for _, size in by if size.isdigit()})
 
@@ -49,8 +55,9 @@ def plot(by, path):
 
     sizes = sizes_of(by)
     position = {size: i for i, size in enumerate(sizes)}  # evenly spaced, as the paper's scaled axis
-    fig, ax = plt.subplots(figsize=(5.5, 3.8))
-    for setting in LOWRES:
+    fig, ax = plt.subplots(figsize=(7, 3.8))
+    colours = {}
+    for setting in present(by, LOWRES):
         points = [(s, [100 * r["f1"] for r in by.get((setting, str(s)), [])]) for s in sizes]
         points = [(s, v) for s, v in points if v]
         if not points:
@@ -58,13 +65,16 @@ def plot(by, path):
         xs = [position[s] for s, _ in points]
         means = [statistics.mean(v) for _, v in points]
         errs = [statistics.stdev(v) if len(v) > 1 else 0 for _, v in points]
-        ax.errorbar(xs, means, yerr=errs, marker="o", capsize=3, label=setting.replace("_", "-"))
+        base = setting.removesuffix("+w2v")  # a +w2v variant: dashed, in its setting's colour
+        line = ax.errorbar(xs, means, yerr=errs, marker="o", capsize=3, label=setting.replace("_", "-"),
+                           color=colours.get(base), linestyle="--" if base != setting else "-")
+        colours.setdefault(base, line[0].get_color())
     ax.set_xticks(range(len(sizes)))
     ax.set_xticklabels([str(s) for s in sizes])
     ax.set_xlabel("Dutch NER training sentences")
     ax.set_ylabel("span F1 on ned.testa (%)")
     ax.grid(alpha=0.3)
-    ax.legend()
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1), fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
 
@@ -78,7 +88,7 @@ def main(argv=None):
     lowres = grouped(rows, "lowres")
     if lowres:
         print("Figure 3: span F1 (%) on ned.testa, mean ± std (seeds)\n")
-        print(table(lowres, LOWRES, sizes_of(lowres), "setting \\ Dutch NER sentences"))
+        print(table(lowres, present(lowres, LOWRES), sizes_of(lowres), "setting \\ Dutch NER sentences"))
         if args.plot:
             plot(lowres, args.plot)
     ablation = grouped(rows, "ablation")

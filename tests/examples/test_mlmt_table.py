@@ -18,6 +18,7 @@ def test_tables_average_seeds_and_plot(tmp_path, capsys):
             dict(sweep="lowres", setting="baseline", size=10, seed=2, f1=0.20, train_seconds=100),
             dict(sweep="lowres", setting="full", size=10, seed=1, f1=0.30, train_seconds=100),
             dict(sweep="lowres", setting="full", size=100, seed=1, f1=0.50, train_seconds=100),
+            dict(sweep="lowres", setting="baseline+w2v", size=10, seed=1, f1=0.25, train_seconds=100),
             dict(sweep="ablation", setting="basic", size=10, seed=1, f1=0.05, train_seconds=100),
             dict(sweep="full", setting="baseline_nl", size="all", seed=1, f1=0.70, train_seconds=600)]
     results = tmp_path / "results.jsonl"
@@ -27,6 +28,7 @@ def test_tables_average_seeds_and_plot(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "| baseline | 15.0 ± 7.1 (2) | - |" in out
     assert "| full | 30.0 (1) | 50.0 (1) |" in out
+    assert out.index("| baseline+w2v | 25.0 (1) | - |") < out.index("| full |")  # a variant after its setting
     assert "| basic | 5.0 (1) |" in out and "| +CLSHD (full) | 30.0 (1) |" in out  # full model = last row of Table 6
     assert "| baseline_nl | 70.0 (1) | 600 |" in out
     assert image.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
