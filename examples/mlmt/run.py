@@ -66,16 +66,15 @@ def run_one(job, work):
            "--disable-validation", "--no-epoch-checkpoints", "--save-interval", "1000000",
            "--cpu", "--num-workers", "0", "--log-format", "simple", "--log-interval", "500"]
     os.makedirs(save_dir, exist_ok=True)
-    stale = os.path.join(save_dir, "checkpoint_last.pt")  # from an interrupted run: start over, not resume
-    if os.path.exists(stale):
-        os.remove(stale)
+    checkpoint = os.path.join(save_dir, "checkpoint_last.pt")  # written once, when --max-update is reached
+    if os.path.exists(checkpoint):  # left by an interrupted run: start over, not resume
+        os.remove(checkpoint)
     env = dict(os.environ, OMP_NUM_THREADS=str(job["threads"]), MKL_NUM_THREADS=str(job["threads"]))
     log = os.path.join(save_dir, "train.log")
     start = time.time()
     with open(log, "w") as f:
         subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT, env=env, check=True)
     seconds = time.time() - start
-    checkpoint = os.path.join(save_dir, "checkpoint_last.pt")  # written once, when --max-update is reached
     lang = target.split("_")[1]  # scored with the model's NER head on the target language's testa
     score = subprocess.run([sys.executable, "-m", "fairseq_xling.evaluation.cli", "tagging", "--checkpoint",
                             checkpoint, "--input", os.path.join(DATA, TESTA[lang]), "--format", "conll2002",
@@ -98,27 +97,29 @@ def sweep_jobs(args):
             for setting, aux in SETTINGS.items():
                 if setting not in args.settings:
                     continue
-                if size == 0 and not (any(a.startswith("ner_") for a in aux) and any(a.endswith("_nl") for a in aux)):
+                zero_shot_ready = any(a.startswith("ner_") for a in aux) and any(a.endswith("_nl") for a in aux)
+                if size == 0 and not zero_shot_ready:
                     continue  # zero-shot needs NER in another language and Dutch words (from Dutch POS)
                 for seed in args.seeds:
                     jobs.append(dict(sweep="lowres", setting=setting, size=size, seed=seed, aux=aux,
-                                     target_bin=f"ner_nl_{size}" if size else None,
+                                     target="ner_nl", target_bin=f"ner_nl_{size}" if size else None,
                                      model_args=["--word-dim", "50"]))
     elif args.sweep == "ablation":
         for size in args.sizes:
             for setting, extra in ABLATIONS.items():
                 for seed in args.seeds:
                     jobs.append(dict(sweep="ablation", setting=setting, size=size, seed=seed, aux=SETTINGS["full"],
-                                     target_bin=f"ner_nl_{size}", model_args=["--word-dim", "50", *extra]))
+                                     target="ner_nl", target_bin=f"ner_nl_{size}",
+                                     model_args=["--word-dim", "50", *extra]))
     else:  # full training sets; the paper's high-resource sizes (100-d words, LSTM 225)
         for target, bin_name, aux in (("nl", "ner_nl_all", []), ("es", "ner_es", []),
                                       ("nl", "ner_nl_all", SETTINGS["full"])):
             for seed in args.seeds:
                 setting = "baseline" if not aux else "full"
                 jobs.append(dict(sweep="full", setting=f"{setting}_{target}", size="all", seed=seed, aux=aux,
-                                 target_bin=bin_name, model_args=["--word-dim", "100", "--lstm-hidden", "225"]))
+                                 target=f"ner_{target}", target_bin=bin_name,
+                                 model_args=["--word-dim", "100", "--lstm-hidden", "225"]))
     for job in jobs:
-        job["target"] = "ner_" + ("es" if job["target_bin"] == "ner_es" else "nl")
         if args.vectors:  # every language of the run starts from its pretrained vectors
             langs = sorted({name.split("_")[1] for name in [job["target"], *job["aux"]]})
             job["model_args"] += ["--pretrained-word-vectors",

@@ -1,6 +1,7 @@
 """50-d skip-gram word vectors from the tokens of tagging corpora, for ``--pretrained-word-vectors``.
 
-    python examples/mlmt/train_word_vectors.py --out work/mlmt/vectors [--dim 50]   (needs gensim: pip install -e '.[bench]')
+    python examples/mlmt/train_word_vectors.py --out work/mlmt/vectors [--dim 50]
+(needs gensim: pip install -e '.[bench]')
 
 The paper initialises its word embeddings with word2vec vectors trained on Wikipedia; ../shared/data has no
 Wikipedia dump, so each language's vectors come from the text (tokens only, no tags) of its training corpora
