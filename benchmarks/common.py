@@ -54,7 +54,7 @@ def objective_rate(task, model, criterion, optimizer, name, updates, batch_size)
         optimizer.step()
         if i >= 3:
             words += log["ntokens"]
-            pairs += len(sample["centers"]) if "centers" in sample else 0
+            pairs += len(sample["net_input"]["centers"]) if "centers" in sample["net_input"] else 0
             sentences += sample["nsentences"]
     timer.__exit__()
     return words / timer.seconds, pairs / timer.seconds, sentences / timer.seconds

@@ -1,6 +1,6 @@
 """Hub ``encode`` sentences/s against the bare model forward on the same batches.
 
-    python benchmarks/hub_overhead.py CHECKPOINT DATA_BIN TEXT_FILE --lang de [--threads 2] [--n 5000]
+    python benchmarks/hub_overhead.py CHECKPOINT TEXT_FILE --lang de [--threads 2] [--n 5000]
 
 The bare forward gets the hub's own batches already collated, so the difference is what the hub adds:
 tokenisation, dictionary look-up, sorting, collation and un-sorting. Target: overhead under 5%.
@@ -19,7 +19,6 @@ from fairseq_xling.hub_interface import XlingHubInterface
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("checkpoint")
-    parser.add_argument("data")
     parser.add_argument("text", help="raw sentences, one per line")
     parser.add_argument("--lang", required=True)
     parser.add_argument("--threads", type=int, default=2)
@@ -30,8 +29,7 @@ def main():
     set_threads(args.threads)
     with open(args.text, encoding="utf-8") as f:
         sentences = [line.strip() for line in f if line.strip()][: args.n]
-    hub = XlingHubInterface.from_pretrained(os.path.dirname(args.checkpoint), os.path.basename(args.checkpoint),
-                                            args.data)
+    hub = XlingHubInterface.from_pretrained(os.path.dirname(args.checkpoint), os.path.basename(args.checkpoint))
     tokens = hub.binarize(sentences, args.lang)
     pad = hub.task.vocab.pad(args.lang)
     batches = [collate_side([tokens[i] for i in b], pad, args.lang) for b in hub.batches(tokens)]

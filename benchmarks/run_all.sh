@@ -12,7 +12,7 @@ echo "## JMT throughput and skip-gram vs gensim"
 "$PYTHON" -m benchmarks.jmt_throughput "$BIN" --threads 2
 echo
 echo "## hub encode vs bare forward"
-"$PYTHON" -m benchmarks.hub_overhead "$CKPT" "$BIN" "$BIN/text/valid.de" --lang de --threads 2
+"$PYTHON" -m benchmarks.hub_overhead "$CKPT" "$BIN/text/valid.de" --lang de --threads 2
 echo
 echo "## CRF against pytorch-crf"
 "$PYTHON" -m benchmarks.crf --threads 2

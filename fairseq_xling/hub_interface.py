@@ -1,19 +1,22 @@
 """Load a fairseq_xling checkpoint and extract sentence and word features from raw text.
 
-In the style of fairseq's RobertaHubInterface: ``XlingHubInterface.from_pretrained(dir, checkpoint_file=...,
-data_name_or_path=data_bin)`` then ``hub.encode(sentences, lang="de")``. Sentences are tokenised the way
-the training data was (``preprocess.json`` in the data-bin), mapped with the training dictionaries, sorted by
-length and batched; vectors come back in input order and equal the model's own forward pass in eval mode.
+In the style of fairseq's RobertaHubInterface: ``XlingHubInterface.from_pretrained(dir, checkpoint_file=...)``
+then ``hub.encode(sentences, lang="de")``. The checkpoint carries everything needed (dictionaries, tokenizer,
+sub-word model): the training data-bins are not read. Sentences are tokenised the way the training data was,
+mapped with the training dictionaries, sorted by length and batched; vectors come back in input order and
+equal the model's own forward pass in eval mode.
 """
 import os
-from typing import List, Optional
+from typing import Dict, List, Optional
 
 import numpy as np
 import torch
 import torch.nn as nn
 from tqdm import tqdm
 
+from fairseq_xling.data.objectives.tagging import tagging_head
 from fairseq_xling.data.parallel_dataset import collate_side
+from fairseq_xling.models.heads import TaggingHead
 
 
 class XlingHubInterface(nn.Module):
@@ -26,37 +29,33 @@ class XlingHubInterface(nn.Module):
         self.cfg, self.task, self.model = cfg, task, model
         self.model.eval()
         self.max_sentences, self.max_tokens = max_sentences, max_tokens
-        self._tokenizers = {}
 
     @classmethod
-    def from_pretrained(cls, model_name_or_path: str, checkpoint_file: str = "checkpoint_best.pt",
-                        data_name_or_path: Optional[str] = None, **kwargs):
+    def from_pretrained(cls, model_name_or_path: str, checkpoint_file: str = "checkpoint_best.pt", **kwargs):
+        """Load ``model_name_or_path/checkpoint_file``. ValueError when it is not a fairseq_xling checkpoint."""
         import fairseq_xling  # noqa: F401  (registers our components and the torch safe global)
-        from fairseq import checkpoint_utils
+        from fairseq import tasks
 
-        overrides = {}
-        if data_name_or_path is not None:
-            overrides["data"] = os.path.abspath(data_name_or_path)
+        from fairseq_xling.models.xling_model import XlingModel, load_checkpoint
+
         path = os.path.join(model_name_or_path, checkpoint_file)
-        if not os.path.exists(path):
-            raise FileNotFoundError(f"no checkpoint {path}")
-        models, cfg, task = checkpoint_utils.load_model_ensemble_and_task([path], arg_overrides=overrides)
-        return cls(cfg, task, models[0], **kwargs)
-
-    @property
-    def data_dir(self) -> str:
-        return self.task.cfg.data
+        state = load_checkpoint(path)
+        cfg = state["cfg"]
+        task = tasks.setup_task(cfg.task, from_checkpoint=True)
+        task.load_state_dict(state["task_state"])
+        model = task.build_model(cfg.model, from_checkpoint=True)
+        if not isinstance(model, XlingModel):
+            raise ValueError(f"{path}: a {type(model).__name__} checkpoint; the hub reads fairseq_xling models")
+        model.load_state_dict(state["model"], strict=True)
+        return cls(cfg, task, model, **kwargs)
 
     @property
     def device(self):
         return next(self.model.parameters()).device
 
     def tokenize(self, sentence: str, lang: str) -> str:
-        if lang not in self._tokenizers:
-            from fairseq_xling.text.tokenize import load_tokenizer
-
-            self._tokenizers[lang] = load_tokenizer(self.data_dir, lang)
-        return self._tokenizers[lang](sentence)
+        """Raw text -> the space-separated tokens (words or sub-words) the model reads."""
+        return self.task.text_encoder(lang)(sentence)
 
     def binarize(self, sentences: List[str], lang: str, tokenized: bool = False) -> List[torch.Tensor]:
         if lang not in self.task.vocab.dicts:
@@ -98,6 +97,14 @@ class XlingHubInterface(nn.Module):
             net_input = {k: v.to(self.device) if torch.is_tensor(v) else v for k, v in net_input.items()}
             yield batch, self.model(**net_input)
 
+    @property
+    def tag_heads(self) -> Dict[str, List[str]]:
+        """Tagging task (ner, pos, ...) -> its tag strings, for a model with tagging heads."""
+        return {name[len("tag_"):]: head.tags for name, head in self.model.heads.items() if isinstance(head, TaggingHead)}
+
+    def tag_scheme(self, task: str) -> str:
+        return self.model.heads[tagging_head(task)].scheme
+
     def encode(self, sentences: List[str], lang: str, tokenized: bool = False, progress: bool = False) -> np.ndarray:
         """Sentence embeddings, float32 N x D, in input order."""
         out = None
@@ -115,30 +122,30 @@ class XlingHubInterface(nn.Module):
         from fairseq_xling.text.word_vectors import write_word2vec_text
 
         dictionary = self.task.vocab.dicts[lang]
-        vectors = self.model.word_vectors(lang, len(dictionary)).float().cpu().numpy()
+        vectors = self.model.word_vectors(lang).float().cpu().numpy()
         write_word2vec_text(path, dictionary.symbols[dictionary.nspecial:], vectors[dictionary.nspecial:])
         return len(dictionary) - dictionary.nspecial
 
     @torch.no_grad()
     def tag(self, sentences: List[List[str]], lang: str, task: Optional[str] = None,
             progress: bool = False) -> List[List[str]]:
-        """Tags of pre-tokenised sentences from a tagging model (``xling_char_cnn_tagger``), as the model's tag
-        strings (its training scheme, e.g. BIOES). ``task`` picks the head (ner, pos); default: the only one."""
-        from fairseq_xling.data.objectives.tagging import conll_meta
+        """Tags of pre-tokenised sentences from a model with tagging heads, as the model's tag strings (its
+        training scheme, e.g. BIOES). ``task`` picks the head (ner, pos); default: the only one."""
         from fairseq_xling.data.tagging_dataset import collate_tagged
         from fairseq_xling.text.conll import fairseq_token
 
-        heads = getattr(self.model, "tag_names", None)
+        heads = self.tag_heads
         if not heads:
-            raise ValueError("this checkpoint is not a tagging model (xling_char_cnn_tagger)")
+            raise ValueError("this checkpoint has no tagging head (train it with a tagging objective)")
         task = task or (next(iter(heads)) if len(heads) == 1 else None)
         if task not in heads:
             raise ValueError(f"task={task!r}: the model tags {', '.join(heads)}")
         if lang not in self.task.vocabs["word"].dicts:
             raise ValueError(f"the model knows no language {lang!r}; it has {', '.join(self.task.vocabs['word'].langs)}")
+        if "char" not in self.task.vocabs or lang not in self.task.vocabs["char"].dicts:
+            raise ValueError(f"the model has no character vocabulary for {lang!r}")
         words, chars = self.task.vocabs["word"].dicts[lang], self.task.vocabs["char"].dicts[lang]
-        source = next(o for o in self.task.objectives if o.type == "tagging" and o.langs == [lang])
-        lowercase = conll_meta(self.task.objective_data_dir(source)).get("lowercase", False)
+        lowercase = self.task.text_encoder(lang).lowercase
         items = []
         for i, tokens in enumerate(sentences):
             if not tokens:
@@ -150,20 +157,25 @@ class XlingHubInterface(nn.Module):
         out = [None] * len(sentences)
         batches = list(self.batches([item["words"] for item in items]))
         for batch in tqdm(batches, desc=f"tag {lang}", disable=not progress, unit="batch"):
-            sample = collate_tagged([items[i] for i in batch], words.pad(), chars.pad(), lang, task)
+            sample = collate_tagged([items[i] for i in batch], words.pad(), chars.pad(), lang, tagging_head(task),
+                                    with_tags=False)
             net_input = {k: v.to(self.device) if torch.is_tensor(v) else v for k, v in sample["net_input"].items()}
             mask = sample["tag_mask"].to(self.device)
-            paths = self.model.decode(self.model(**net_input)["emissions"].float(), mask, task)  # B x T
+            paths = self.model(**net_input)["predictions"]  # B x T
             for row, i in enumerate(batch):
                 out[i] = [heads[task][t] for t in paths[row][mask[row]].tolist()]
         return out
 
-    def extract_features(self, sentences: List[str], lang: str, tokenized: bool = False,
-                         progress: bool = False) -> List[np.ndarray]:
-        """Contextual word features: one T_i x D array per sentence (T_i = its tokens after tokenisation)."""
+    def extract_features(self, sentences: List[str], lang: str, tokenized: bool = False, progress: bool = False,
+                         all_layers: bool = False) -> List[np.ndarray]:
+        """Contextual token features per sentence: a T_i x D array of the top layer, or with ``all_layers`` a list
+        of one T_i x D_l array per encoder layer, embeddings first (T_i = its tokens or sub-words)."""
         out = [None] * len(sentences)
         for batch, result in self._run(sentences, lang, tokenized, progress):
             keep = ~result["pad_mask"]  # b x T
             for row, i in enumerate(batch):
-                out[i] = result["token_features"][row][keep[row]].float().cpu().numpy()
+                if all_layers:
+                    out[i] = [layer[row][keep[row]].float().cpu().numpy() for layer in result["layers"]]
+                else:
+                    out[i] = result["token_features"][row][keep[row]].float().cpu().numpy()
         return out

@@ -35,7 +35,7 @@ def params(path):
 def test_train_then_encode_through_the_hub(data, tmp_path, arch):
     log = train(*train_args(data, tmp_path / "ckpt", "--max-epoch", "2", arch=arch))
     assert "similarity_de-en:loss" in log and "skipgram_de-en:loss" in log  # validation reports each objective
-    hub = XlingHubInterface.from_pretrained(str(tmp_path / "ckpt"), "checkpoint_best.pt", data)
+    hub = XlingHubInterface.from_pretrained(str(tmp_path / "ckpt"), "checkpoint_best.pt")
     sentences = ["d1 d2 d3", "d4 d5", "d6 d7 d8 d9 d10"]
     emb = hub.encode(sentences, lang="de", tokenized=True)
     assert emb.shape == (3, 16) and emb.dtype == np.float32
@@ -51,7 +51,7 @@ def test_train_then_encode_through_the_hub(data, tmp_path, arch):
 
     assert hub.save_word_vectors(str(tmp_path / "de.vec"), "de") == len(hub.task.vocab.dicts["de"]) - 4
     words, vectors = read_word2vec_text(str(tmp_path / "de.vec"))
-    row = hub.model.word_vectors("de", len(hub.task.vocab.dicts["de"]))[hub.task.vocab.dicts["de"].index(words[0])]
+    row = hub.model.word_vectors("de")[hub.task.vocab.dicts["de"].index(words[0])]
     assert np.allclose(vectors[0], row.detach().numpy(), atol=1e-5)
 
 

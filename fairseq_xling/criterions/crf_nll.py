@@ -1,11 +1,11 @@
-"""``xling_crf``: negative log-likelihood of the gold tags under the model's CRF, per sentence.
+"""``xling_crf``: negative log-likelihood of the gold tags under the tag head's CRF, per sentence.
 
-With ``--tag-head softmax`` the model has no CRF and the loss is the token cross-entropy instead, so the
-no-CRF ablation runs with the same criterion. Token accuracy (Viterbi or argmax) is logged in validation.
+The head computes it (``nll``); with ``--tag-head softmax`` the head has no CRF and ``nll`` is the token
+cross-entropy instead, so the no-CRF ablation runs with the same criterion. Token accuracy (Viterbi or argmax:
+the head's ``predictions``) is logged in validation.
 """
 from dataclasses import dataclass
 
-import torch.nn.functional as F
 from fairseq.criterions import register_criterion
 from fairseq.dataclass import FairseqDataclass
 
@@ -22,20 +22,15 @@ class CRFCriterion(XlingObjectiveCriterion):
     logging_keys = ("loss", "sample_size", "correct", "tokens")
 
     def forward(self, model, sample, reduce=True):
-        tag_task = sample["net_input"]["tag_task"]
         out = model(**sample["net_input"])
-        emissions, mask, tags = out["emissions"], sample["tag_mask"], sample["tags"]  # B x T x K, B x T, B x T
-        if tag_task in model.crfs:
-            loss = model.crfs[tag_task](emissions.float(), tags, mask).sum()
-        else:
-            loss = F.cross_entropy(emissions[mask].float(), tags[mask], reduction="sum")
-        correct = 0
-        if not model.training:
-            correct = int((model.decode(emissions.float(), mask, tag_task).eq(tags) & mask).sum())
-        nsentences = tags.size(0)
+        loss, nsentences = out["nll"].sum(), out["nll"].size(0)
+        correct = tokens = 0
+        if "predictions" in out:  # evaluation: token accuracy of the best path
+            mask = sample["tag_mask"]
+            correct = int((out["predictions"].eq(sample["target"]) & mask).sum())
+            tokens = int(mask.sum())
         logging_output = {"loss": loss.data, "sample_size": nsentences, "ntokens": sample["ntokens"],
-                          "nsentences": nsentences, "correct": correct,
-                          "tokens": int(mask.sum()) if not model.training else 0}
+                          "nsentences": nsentences, "correct": correct, "tokens": tokens}
         return loss, nsentences, logging_output
 
     @staticmethod

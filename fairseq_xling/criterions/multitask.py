@@ -1,15 +1,50 @@
 """``xling_multitask``: routes each batch to the criterion of its objective and logs each objective apart.
 
-Logging outputs carry every objective's keys (zero for the objectives not in the batch), so that all ranks
-sum dictionaries with the same keys. Metrics appear as ``OBJECTIVE:loss`` and so on; ``loss`` is the mean of
-the objectives' average losses, the combined score used for best-checkpoint selection by default.
+Any registered criterion can score an objective (``criterion=`` in ``--objectives``). A stock fairseq criterion
+(``cross_entropy``, ``label_smoothed_cross_entropy``) sees the model through :class:`LogitsView`, the
+``(logits, extra)`` output and ``get_normalized_probs`` / ``get_targets`` it expects, with the head's ``logits``
+and the batch's ``target``.
+
+Logging outputs carry every objective's keys (zero for the objectives not in the batch): in distributed
+validation, ranks score batches of different objectives in the same step and sum dictionaries key by key.
+Metrics appear as ``OBJECTIVE:loss`` and so on; ``loss`` is the mean of the objectives' average losses, the
+combined score used for best-checkpoint selection by default.
 """
 from dataclasses import dataclass
 
 import torch.nn as nn
+import torch.nn.functional as F
 from fairseq import metrics
 from fairseq.criterions import CRITERION_REGISTRY, FairseqCriterion, register_criterion
 from fairseq.dataclass import FairseqDataclass
+
+from fairseq_xling.criterions.objective import XlingObjectiveCriterion
+
+
+class LogitsView:
+    """The model as a stock fairseq criterion expects it: ``model(**net_input)`` -> ``(logits, outputs)``."""
+
+    def __init__(self, model):
+        self.model = model
+
+    @property
+    def training(self):
+        return self.model.training
+
+    def __call__(self, **net_input):
+        out = self.model(**net_input)
+        if "logits" not in out:
+            raise KeyError(f"a stock criterion needs the head's 'logits'; the model gave {', '.join(out)}")
+        return out["logits"], out
+
+    @staticmethod
+    def get_normalized_probs(net_output, log_probs, sample=None):
+        logits = net_output[0].float()
+        return F.log_softmax(logits, dim=-1) if log_probs else F.softmax(logits, dim=-1)
+
+    @staticmethod
+    def get_targets(sample, net_output):
+        return sample["target"]
 
 
 @dataclass
@@ -26,13 +61,19 @@ class XlingMultitaskCriterion(FairseqCriterion):
             for o in task.objectives
         })
 
+    @staticmethod
+    def keys(criterion):
+        return getattr(criterion, "logging_keys", XlingObjectiveCriterion.logging_keys)
+
     def forward(self, model, sample, reduce=True):
         name = sample["objective"]
-        loss, sample_size, inner = self.criteria[name](model, sample)
+        criterion = self.criteria[name]
+        view = model if isinstance(criterion, XlingObjectiveCriterion) else LogitsView(model)
+        loss, sample_size, inner = criterion(view, sample)
         logging_output = {"sample_size": sample_size, "ntokens": inner["ntokens"],
                           "nsentences": inner["nsentences"]}
-        for other, criterion in self.criteria.items():
-            for key in criterion.logging_keys:
+        for other, c in self.criteria.items():
+            for key in self.keys(c):
                 logging_output[f"{other}:{key}"] = inner[key] if other == name else 0
         return loss, sample_size, logging_output
 
@@ -43,11 +84,12 @@ class XlingMultitaskCriterion(FairseqCriterion):
     def reduce_objective_metrics(self, logging_outputs) -> None:
         present = []
         for name, criterion in self.criteria.items():
-            sums = {k: sum(log.get(f"{name}:{k}", 0) for log in logging_outputs) for k in criterion.logging_keys}
+            sums = {k: sum(log.get(f"{name}:{k}", 0) for log in logging_outputs) for k in self.keys(criterion)}
             if sums["sample_size"] == 0:
                 continue
             present.append(name)
-            criterion.log_sums(sums, prefix=f"{name}:")
+            log_sums = getattr(criterion, "log_sums", XlingObjectiveCriterion.log_sums)
+            log_sums(sums, prefix=f"{name}:")
         if present:
             metrics.log_derived("loss", self.combined_loss)
 

@@ -7,7 +7,6 @@ turns the negative scores into one P x k matrix product.
 """
 from dataclasses import dataclass, field
 
-import torch
 import torch.nn.functional as F
 from fairseq.criterions import register_criterion
 from fairseq.dataclass import FairseqDataclass
@@ -30,30 +29,20 @@ def skipgram_negative_sampling_loss(word_emb, context_emb, noise_emb):
 
 @dataclass
 class SkipGramNCEConfig(FairseqDataclass):
-    negatives: int = field(default=512, metadata={"help": "noise words per batch (shared by its pairs)"})
-    noise_power: float = field(default=0.75, metadata={"help": "noise distribution = unigram ** power"})
+    pass
 
 
 @register_criterion("xling_skipgram_nce", dataclass=SkipGramNCEConfig)
 class SkipGramNCECriterion(XlingObjectiveCriterion):
+    """Scores the ``skipgram`` head's outputs; the noise words come with the batch (objective option
+    ``negatives=``, ``noise_power=``)."""
+
     logging_keys = ("loss", "sample_size", "n_mono", "n_cross")
 
-    def __init__(self, task, negatives=512, noise_power=0.75):
-        super().__init__(task)
-        self.negatives = negatives
-        counts = torch.as_tensor(task.vocab.counts(), dtype=torch.float64)
-        if counts.sum() <= 0:
-            raise ValueError("skip-gram noise distribution: the dictionaries carry no word counts")
-        self.register_buffer("noise_probs", (counts ** noise_power / (counts ** noise_power).sum()).float())
-
     def forward(self, model, sample, reduce=True):
-        noise = torch.multinomial(self.noise_probs, self.negatives, replacement=True)  # K
-        loss = skipgram_negative_sampling_loss(
-            model.embed_tokens(sample["centers"]),  # P x D
-            model.embed_contexts(sample["contexts"]),  # P x D
-            model.embed_contexts(noise),  # K x D
-        )
-        pairs = sample["centers"].numel()
+        out = model(**sample["net_input"])
+        loss = skipgram_negative_sampling_loss(out["center_emb"], out["context_emb"], out["noise_emb"])
+        pairs = out["center_emb"].size(0)
         logging_output = {
             "loss": loss.data, "sample_size": pairs, "ntokens": sample["ntokens"],
             "nsentences": sample["nsentences"], "n_mono": sample["n_mono"], "n_cross": sample["n_cross"],

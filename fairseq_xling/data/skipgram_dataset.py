@@ -24,12 +24,14 @@ class SkipGramDataset(SizedDataset):
         mono: language -> indexed dataset of monolingual sentences (with </s>, as binarised).
         window: context window on each side.
         max_pairs: cap on pairs per batch (None: every pair the batch's sentences give).
-        seed: seeds the per-batch subsampling (with the batch's example ids, so it is reproducible).
+        seed: seeds the per-batch subsampling and noise words (with the batch's example ids: reproducible).
+        negatives: noise words drawn per batch, shared by its pairs (Singla et al. 2018), from the unigram
+            distribution ** ``noise_power`` over the rows of the shared table.
     """
 
     def __init__(self, vocab: MultilingualVocab, parallel: Optional[ParallelSentenceDataset],
                  mono: Optional[Dict[str, object]] = None, window: int = 5, max_pairs: Optional[int] = None,
-                 seed: int = 1):
+                 seed: int = 1, negatives: int = 512, noise_power: float = 0.75):
         if parallel is not None and parallel.align is None:
             raise ValueError("skip-gram needs word alignments for its parallel data")
         self.vocab, self.parallel, self.window, self.max_pairs, self.seed = vocab, parallel, window, max_pairs, seed
@@ -39,6 +41,10 @@ class SkipGramDataset(SizedDataset):
         sizes = [parallel.src_sizes + parallel.tgt_sizes] if parallel is not None else []
         sizes += [np.maximum(np.asarray(ds.sizes) - 1, 0) for _, ds in self.mono]
         self.sizes = np.concatenate(sizes) if sizes else np.zeros(0, dtype=np.int64)
+        weights = vocab.counts() ** noise_power
+        if weights.sum() <= 0:
+            raise ValueError("skip-gram noise distribution: the dictionaries carry no word counts")
+        self.noise_cdf, self.negatives = np.cumsum(weights / weights.sum()), negatives
 
     def __len__(self):
         return int(self.starts[-1])
@@ -63,15 +69,13 @@ class SkipGramDataset(SizedDataset):
         sentences = []  # global ids of every sentence, for monolingual pairs
         pairs = [s["pair"] for s in samples if "pair" in s]
         if pairs:
-            src_off = self.vocab.offsets[self.parallel.src_lang]
-            tgt_off = self.vocab.offsets[self.parallel.tgt_lang]
-            src = [p[0].numpy() + src_off for p in pairs]
-            tgt = [p[1].numpy() + tgt_off for p in pairs]
+            src = [self.vocab.rows(self.parallel.src_lang, p[0].numpy()) for p in pairs]
+            tgt = [self.vocab.rows(self.parallel.tgt_lang, p[1].numpy()) for p in pairs]
             sentences += src + tgt
         for s in samples:
             if "mono" in s:
                 lang, tokens = s["mono"]
-                sentences.append(tokens.numpy() + self.vocab.offsets[lang])
+                sentences.append(self.vocab.rows(lang, tokens.numpy()))
         lengths = np.array([len(x) for x in sentences])
         flat = np.concatenate(sentences) if sentences else np.zeros(0, np.int64)
         mono = monolingual_pairs(flat, np.repeat(np.arange(len(sentences)), lengths), self.window)
@@ -88,12 +92,15 @@ class SkipGramDataset(SizedDataset):
         else:
             cross = (np.zeros(0, np.int64), np.zeros(0, np.int64))
         centers, contexts, n_mono, n_cross = balance(mono, cross, rng, self.max_pairs)
+        noise = np.minimum(np.searchsorted(self.noise_cdf, rng.random(self.negatives)), len(self.noise_cdf) - 1)
         return {
             "id": torch.from_numpy(ids),
             "nsentences": len(samples),
             "ntokens": int(lengths.sum()),
-            "centers": torch.from_numpy(centers),  # P
-            "contexts": torch.from_numpy(contexts),  # P
+            "net_input": {"head": "skipgram",
+                          "centers": torch.from_numpy(centers),  # P
+                          "contexts": torch.from_numpy(contexts),  # P
+                          "noise": torch.from_numpy(noise)},  # K
             "n_mono": n_mono,
             "n_cross": n_cross,
         }

@@ -13,8 +13,10 @@ from fairseq_xling.data.sized_dataset import SizedDataset
 from fairseq_xling.text.conll import WORD_SEPARATOR, split_words
 
 
-def collate_tagged(samples, word_pad: int, char_pad: int, lang: str, tag_task: str) -> dict:
-    """Items with ``words`` (T ids), ``chars`` (T tensors of char ids) and ``tags`` (T ids) -> a batch."""
+def collate_tagged(samples, word_pad: int, char_pad: int, lang: str, head: str, with_tags: bool = True) -> dict:
+    """Items with ``words`` (T ids), ``chars`` (T tensors of char ids) and ``tags`` (T ids) -> a batch for the
+    model's tag head ``head``; ``target`` holds the tags with -100 at padding (the ignore index of stock
+    criteria), and so does ``net_input["tags"]`` (the head's NLL) unless ``with_tags`` is False (prediction)."""
     net_input = collate_side([s["words"] for s in samples], word_pad, lang)
     batch, length = net_input["src_tokens"].shape
     width = max(len(c) for s in samples for c in s["chars"])
@@ -22,13 +24,16 @@ def collate_tagged(samples, word_pad: int, char_pad: int, lang: str, tag_task: s
     for b, s in enumerate(samples):
         for t, word in enumerate(s["chars"]):
             chars[b, t, : len(word)] = word
-    net_input.update(src_chars=chars, tag_task=tag_task)
+    tags = data_utils.collate_tokens([s["tags"] for s in samples], -100, left_pad=False)  # B x T
+    net_input.update(src_chars=chars, head=head)
+    if with_tags:
+        net_input["tags"] = tags
     return {
         "id": torch.tensor([s["id"] for s in samples]),
         "nsentences": len(samples),
         "ntokens": int(net_input["src_lengths"].sum()),
         "net_input": net_input,
-        "tags": data_utils.collate_tokens([s["tags"] for s in samples], 0, left_pad=False),  # B x T
+        "target": tags,
         "tag_mask": ~net_input["src_tokens"].eq(word_pad),  # B x T, True = word
     }
 
@@ -36,16 +41,16 @@ def collate_tagged(samples, word_pad: int, char_pad: int, lang: str, tag_task: s
 class TaggingDataset(SizedDataset):
     """Args:
         words, chars, tags: indexed datasets of one split.
-        lang: language code; tag_task: the tagging task (ner, pos, ...), which picks the model's head.
+        lang: language code; head: the model's tag head (one per tagging task: ner, pos, ...).
         word_dict, char_dict, tag_dict: their dictionaries. Tag ids are returned as 0..K-1 (the dictionary's
             index minus its special symbols), the layout of the CRF.
     """
 
-    def __init__(self, words, chars, tags, lang, tag_task, word_dict, char_dict, tag_dict):
+    def __init__(self, words, chars, tags, lang, head, word_dict, char_dict, tag_dict):
         if not len(words) == len(chars) == len(tags):
-            raise ValueError(f"{tag_task}_{lang}: {len(words)} word, {len(chars)} char and {len(tags)} tag lines")
+            raise ValueError(f"{head} [{lang}]: {len(words)} word, {len(chars)} char and {len(tags)} tag lines")
         self.words, self.chars, self.tags = words, chars, tags
-        self.lang, self.tag_task = lang, tag_task
+        self.lang, self.head = lang, head
         self.word_dict, self.char_dict, self.tag_dict = word_dict, char_dict, tag_dict
         self.separator = char_dict.index(WORD_SEPARATOR)
         self.sizes = np.maximum(np.asarray(words.sizes) - 1, 0)
@@ -60,7 +65,7 @@ class TaggingDataset(SizedDataset):
         word_chars = [torch.tensor(w, dtype=torch.long)
                       for w in split_words(chars, self.separator, self.char_dict.eos())]
         if not len(words) == len(tags) == len(word_chars):
-            raise ValueError(f"{self.tag_task}_{self.lang} sentence {index}: {len(words)} words, {len(tags)} tags "
+            raise ValueError(f"{self.head} [{self.lang}] sentence {index}: {len(words)} words, {len(tags)} tags "
                              f"and {len(word_chars)} char groups (binarise with preprocess/conll.sh)")
         return {"id": index, "words": words, "chars": word_chars, "tags": tags}
 
@@ -71,4 +76,4 @@ class TaggingDataset(SizedDataset):
     def collater(self, samples):
         if not samples:
             return {}
-        return collate_tagged(samples, self.word_dict.pad(), self.char_dict.pad(), self.lang, self.tag_task)
+        return collate_tagged(samples, self.word_dict.pad(), self.char_dict.pad(), self.lang, self.head)

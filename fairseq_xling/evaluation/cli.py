@@ -2,9 +2,9 @@
 embeddings, and print one JSON line per result on stdout.
 
     xling-eval retrieval --src-file A --tgt-file B --src-lang de --tgt-lang en \\
-        (--checkpoint DIR/checkpoint_best.pt --data DATA_BIN | --src-emb a.npy --tgt-emb b.npy)
+        (--checkpoint DIR/checkpoint_best.pt | --src-emb a.npy --tgt-emb b.npy)
     xling-eval doc-classification --train FILE --test FILE --train-lang en --test-lang de --format mldoc \\
-        (--checkpoint DIR/checkpoint_best.pt --data DATA_BIN | --train-emb a.npz --test-emb b.npz)
+        (--checkpoint DIR/checkpoint_best.pt | --train-emb a.npz --test-emb b.npz)
     xling-eval tagging --checkpoint DIR/checkpoint_best.pt --input ned.testa --format conll2002 --lang nl \\
         [--task ner] [--predict tagged.tsv]
 
@@ -47,16 +47,16 @@ def count_lines(path: str) -> int:
         return sum(1 for _ in f)
 
 
-def load_hub(checkpoint: str, data: Optional[str], need_data: bool = True):
-    """Load a checkpoint through the hub; imported here so that the rest of the CLI needs no fairseq."""
-    if data is None and need_data:
-        raise InputError("--checkpoint needs --data (the data-bin the model was trained on)")
+def load_hub(checkpoint: str):
+    """Load a checkpoint through the hub; imported here so that the rest of the CLI needs no fairseq.
+    The checkpoint carries its vocabularies and tokenizer: no data-bin is read."""
     from fairseq_xling.hub_interface import XlingHubInterface
 
     checkpoint_dir, checkpoint_file = os.path.split(os.path.abspath(checkpoint))
-    return XlingHubInterface.from_pretrained(
-        checkpoint_dir, checkpoint_file=checkpoint_file, data_name_or_path=data
-    )
+    try:
+        return XlingHubInterface.from_pretrained(checkpoint_dir, checkpoint_file=checkpoint_file)
+    except ValueError as e:
+        raise InputError(str(e)) from None
 
 
 def load_npy(path: str, max_rows: Optional[int] = None) -> np.ndarray:
@@ -100,7 +100,7 @@ def run_retrieval(args: argparse.Namespace) -> List[Dict[str, object]]:
         if args.src_emb or args.tgt_emb:
             raise InputError("give either --checkpoint or --src-emb/--tgt-emb, not both")
     elif not (args.src_emb and args.tgt_emb):
-        raise InputError("give --checkpoint and --data, or both --src-emb and --tgt-emb")
+        raise InputError("give --checkpoint, or both --src-emb and --tgt-emb")
     if bool(args.src_file) != bool(args.tgt_file):
         raise InputError("give both --src-file and --tgt-file, or neither")
 
@@ -115,7 +115,7 @@ def run_retrieval(args: argparse.Namespace) -> List[Dict[str, object]]:
         tgt_sentences = read_sentences(args.tgt_file, args.max_sentences)
 
     if args.checkpoint:
-        hub = load_hub(args.checkpoint, args.data)
+        hub = load_hub(args.checkpoint)
         src_emb = np.asarray(hub.encode(src_sentences, lang=args.src_lang), dtype=np.float32)
         tgt_emb = np.asarray(hub.encode(tgt_sentences, lang=args.tgt_lang), dtype=np.float32)
     else:
@@ -184,9 +184,9 @@ def run_doc_classification(args: argparse.Namespace) -> List[Dict[str, object]]:
         if has_file == has_emb:
             raise InputError(f"give exactly one of --{split} (with --checkpoint) and --{split}-emb")
         if has_file and not args.checkpoint:
-            raise InputError(f"--{split} needs --checkpoint and --data to encode the documents")
+            raise InputError(f"--{split} needs --checkpoint to encode the documents")
     if args.checkpoint:
-        hub = load_hub(args.checkpoint, args.data)
+        hub = load_hub(args.checkpoint)
     langs = {"train": args.train_lang, "test": args.test_lang, "dev": args.dev_lang or args.train_lang}
     data = {split: _documents_and_embeddings(args, split, langs[split], hub) for split in splits}
     ys = _labels_to_ids([data[split][1] for split in splits])
@@ -228,10 +228,13 @@ def run_tagging(args) -> List[Dict[str, object]]:
     if repaired:
         print(f"{args.input}: repaired {repaired} gold tags that could not follow the previous one (--repair)",
               file=sys.stderr)
-    hub = load_hub(args.checkpoint, args.data, need_data=False)
-    task = args.task or (next(iter(hub.model.tag_names)) if len(hub.model.tag_names) == 1 else None)
+    hub = load_hub(args.checkpoint)
+    heads = hub.tag_heads
+    task = args.task or (next(iter(heads)) if len(heads) == 1 else None)
+    if task not in heads:
+        raise InputError(f"--task {task!r}: the checkpoint tags {', '.join(heads) or 'nothing'}")
     predicted = hub.tag([s.tokens for s in sentences], args.lang, task, progress=True)
-    scheme = hub.model.tag_schemes[task]
+    scheme = hub.tag_scheme(task)
     if args.format in FORMAT_SCHEME:
         if scheme.upper() in ("BIO", "IOB2", "BIOES"):  # a softmax head may predict invalid runs: repair them
             predicted = [convert_tags(p, scheme, "IOB2", repair=True)[0] for p in predicted]
@@ -252,7 +255,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     def add_common(p: argparse.ArgumentParser) -> None:
         p.add_argument("--checkpoint", help="path/to/checkpoint_x.pt, encoded through XlingHubInterface")
-        p.add_argument("--data", help="data-bin directory the checkpoint was trained on (with --checkpoint)")
+        p.add_argument("--data", help="ignored: checkpoints carry their vocabularies and tokenizer (kept so that "
+                                      "older command lines still run)")
         p.add_argument("--seed", type=int, default=0)
         p.add_argument("--output", help="also write the results as a TSV table to this file")
 

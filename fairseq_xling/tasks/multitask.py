@@ -11,12 +11,16 @@ objective of each update. The epoch's batch list is planned up front from (seed,
 
 An epoch has as many updates as it takes to visit every objective's batches once on average; an objective
 that is picked more often than it has batches starts a new reshuffled pass over its data.
+
+Checkpoints carry the task's state: every vocabulary and what the pipelines recorded about each objective's
+data (tokenizer, lowercasing, sub-word model, tag scheme), so a checkpoint loads and reads raw text after its
+data-bins are gone (fairseq sets the task up with ``from_checkpoint=True``, then loads that state).
 """
 import logging
 import os
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 import numpy as np
 from fairseq.data import Dictionary, data_utils, iterators
@@ -27,6 +31,7 @@ from omegaconf import II
 from fairseq_xling.data.multitask_dataset import MultitaskDataset
 from fairseq_xling.data.objectives import parse_objectives
 from fairseq_xling.data.schedules import ObjectiveInfo, build_schedule
+from fairseq_xling.data.text_encoder import RawTextEncoder
 from fairseq_xling.data.vocab import MultilingualVocab
 
 logger = logging.getLogger(__name__)
@@ -41,18 +46,33 @@ class XlingMultitaskConfig(FairseqDataclass):
                 "keys set the objective's data options or its criterion's options"})
     schedule: str = field(default="alternate", metadata={
         "help": "which objective each update trains: alternate | weighted (weight= per objective) | ..."})
+    restore_encoder: Optional[str] = field(default=None, metadata={
+        "help": "start the encoder from this checkpoint's (same encoder; languages and heads may differ: "
+                "embedding rows are matched by language and symbol)"})
     seed: int = II("common.seed")
     train_subset: str = II("dataset.train_subset")
     update_freq: List[int] = II("optimization.update_freq")
+    sentence_avg: bool = II("optimization.sentence_avg")
 
 
 @register_task("xling_multitask", dataclass=XlingMultitaskConfig)
 class XlingMultitaskTask(FairseqTask):
-    def __init__(self, cfg: XlingMultitaskConfig, vocabs: Dict[str, MultilingualVocab], objectives):
+    """Args:
+        vocabs: vocabulary name (word, char, tag_ner, ...) -> MultilingualVocab; None until
+            :meth:`load_state_dict` when set up from a checkpoint.
+        objectives: the parsed ``--objectives``.
+        data_meta: objective name -> what the pipeline recorded about its data (``preprocess.json``).
+    """
+
+    def __init__(self, cfg: XlingMultitaskConfig, vocabs: Optional[Dict[str, MultilingualVocab]], objectives,
+                 data_meta: Optional[Dict[str, dict]] = None):
         super().__init__(cfg)
         self.vocabs = vocabs
         self.objectives = objectives
+        self.data_meta = data_meta or {}
         self.schedule = build_schedule(cfg.schedule)
+        self._text_encoders = {}
+        self._update_objective = None  # the objective of the update in progress (for its lr_scale)
 
     @property
     def vocab(self) -> MultilingualVocab:
@@ -60,8 +80,14 @@ class XlingMultitaskTask(FairseqTask):
         return self.vocabs["word"]
 
     @classmethod
-    def setup_task(cls, cfg: XlingMultitaskConfig, **kwargs):
+    def setup_task(cls, cfg: XlingMultitaskConfig, from_checkpoint: bool = False, **kwargs):
         objectives = parse_objectives(cfg.objectives)
+        for o in objectives:  # criterion options that default to another config group's value (sentence_avg)
+            for name, value in vars(o.criterion_cfg).items():
+                if isinstance(value, str) and value.startswith("${"):
+                    setattr(o.criterion_cfg, name, getattr(cfg, name))
+        if from_checkpoint:  # vocabularies and metadata come with the checkpoint (load_state_dict)
+            return cls(cfg, None, objectives)
         files = {}  # (vocabulary, language) -> dictionary file
         for o in objectives:
             for key, path in o.cfg.dictionary_files(o.cfg.data or cfg.data, o.langs).items():
@@ -77,11 +103,48 @@ class XlingMultitaskTask(FairseqTask):
                     raise ValueError(f"objectives disagree on the {name} dictionary of {lang!r}: {paths[0]} and {path} "
                                      f"differ (binarise them with the same dictionary)")
             logger.info(f"[{lang}] {name} dictionary: {len(dicts[name][lang])} types ({paths[0]})")
-        return cls(cfg, {name: MultilingualVocab(d) for name, d in dicts.items()}, objectives)
+        data_meta = {o.name: o.cfg.metadata(o.cfg.data or cfg.data) for o in objectives}
+        return cls(cfg, {name: MultilingualVocab(d) for name, d in dicts.items()}, objectives, data_meta)
 
-    def required_heads(self):
-        """Model parts the objectives need besides the encoder (e.g. skip-gram context embeddings)."""
-        return sorted({h for o in self.objectives for h in o.cfg.heads})
+    def state_dict(self):
+        """Saved in every checkpoint (plain types: torch loads them with weights_only=True)."""
+        return {"vocabs": {name: v.to_state() for name, v in self.vocabs.items()}, "data_meta": self.data_meta}
+
+    def load_state_dict(self, state):
+        self.vocabs = {name: MultilingualVocab.from_state(s) for name, s in state["vocabs"].items()}
+        self.data_meta = state.get("data_meta", {})
+        self._text_encoders = {}
+
+    def text_encoder(self, lang: str) -> RawTextEncoder:
+        """Raw text of language ``lang`` -> the tokens the model was trained on (the first objective with that
+        language tells how its data was made)."""
+        if lang not in self._text_encoders:
+            meta = next((self.data_meta.get(o.name, {}) for o in self.objectives if lang in o.langs), {})
+            self._text_encoders[lang] = RawTextEncoder(lang, meta)
+        return self._text_encoders[lang]
+
+    def build_model(self, cfg, from_checkpoint=False):
+        model = super().build_model(cfg)
+        if not from_checkpoint:
+            model.initialise(cfg, self.cfg.restore_encoder)
+        return model
+
+    def train_step(self, sample, model, criterion, optimizer, update_num, ignore_grad=False):
+        self._update_objective = sample.get("objective", self._update_objective)
+        return super().train_step(sample, model, criterion, optimizer, update_num, ignore_grad)
+
+    def optimizer_step(self, optimizer, model, update_num):
+        """One step at --lr times the lr_scale of the update's objective (all batches of an update share one)."""
+        by_name = {o.name: o for o in self.objectives}
+        scale = by_name[self._update_objective].cfg.lr_scale if self._update_objective in by_name else 1.0
+        if scale == 1.0:
+            return optimizer.step()
+        lr = optimizer.get_lr()
+        optimizer.set_lr(lr * scale)
+        try:
+            optimizer.step()
+        finally:
+            optimizer.set_lr(lr)
 
     def objective_data_dir(self, objective):
         return objective.cfg.data or self.cfg.data
@@ -101,10 +164,15 @@ class XlingMultitaskTask(FairseqTask):
         self.datasets[split] = dataset
 
     def build_criterion(self, cfg):
-        if cfg._name != "xling_multitask":
-            raise ValueError(f"--task xling_multitask trains with --criterion xling_multitask (each objective "
-                             f"brings its own criterion), got --criterion {cfg._name}")
-        return super().build_criterion(cfg)
+        """Always the dispatcher: each objective brings its criterion (``criterion=`` in --objectives). fairseq's
+        default ``--criterion cross_entropy`` is taken as "not given"."""
+        from fairseq_xling.criterions.multitask import XlingMultitaskCriterion
+
+        if cfg._name not in ("xling_multitask", "cross_entropy"):
+            raise ValueError(f"--task xling_multitask: each objective brings its own criterion; set it with "
+                             f"criterion= in --objectives (e.g. tagging:nl:criterion=cross_entropy), not "
+                             f"--criterion {cfg._name}")
+        return XlingMultitaskCriterion(self)
 
     def reduce_metrics(self, logging_outputs, criterion):
         super().reduce_metrics(logging_outputs, criterion)

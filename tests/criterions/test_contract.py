@@ -27,8 +27,8 @@ class CriterionContract:
 
     def test_gradients_reach_the_parameters(self, setup):
         _, _, model, criterion = setup
-        if model.embed_contexts is not None:  # zero at init (word2vec), which zeroes the word gradient
-            torch.nn.init.normal_(model.embed_contexts.weight)
+        if "skipgram" in model.heads:  # context vectors are zero at init (word2vec), which zeroes the word gradient
+            torch.nn.init.normal_(model.heads["skipgram"].embed_contexts.weight)
         model.zero_grad()
         criterion(model, self.batch(setup))[0].backward()
         for name in self.trained:
@@ -43,14 +43,44 @@ class CriterionContract:
 
 class TestHingeSimilarity(CriterionContract):
     objective = "similarity_de-en"
-    trained = ("embed_tokens.weight", "lstm.lstm.weight_ih_l0")
+    trained = ("encoder.embed_tokens.weight", "encoder.lstm.layers.0.weight_ih_l0")
 
 
 class TestSkipGramNCE(CriterionContract):
     objective = "skipgram_de-en"
-    trained = ("embed_tokens.weight", "embed_contexts.weight")
+    trained = ("encoder.embed_tokens.weight", "heads.skipgram.embed_contexts.weight")
 
     def test_batches_balance_mono_and_cross_pairs(self, setup):
         batch = self.batch(setup)
         assert batch["n_mono"] == batch["n_cross"] > 0
-        assert batch["centers"].numel() == batch["n_mono"] + batch["n_cross"]
+        assert batch["net_input"]["centers"].numel() == batch["n_mono"] + batch["n_cross"]
+
+
+class StubModel:
+    """Only outputs: a criterion that reached for a model attribute would fail on it."""
+
+    training = True
+
+    def __init__(self, out):
+        self.out = out
+
+    def __call__(self, **net_input):
+        return dict(self.out)
+
+
+def test_criteria_work_from_outputs_only():
+    from fairseq_xling.criterions.crf_nll import CRFCriterion
+    from fairseq_xling.criterions.hinge_similarity import HingeSimilarityCriterion
+    from fairseq_xling.criterions.skipgram_nce import SkipGramNCECriterion, skipgram_negative_sampling_loss
+
+    nll = torch.tensor([1.5, 2.5])
+    loss, size, _ = CRFCriterion(None)(StubModel({"nll": nll}), {"net_input": {}, "ntokens": 7})
+    assert loss.item() == 4.0 and size == 2
+    emb = {"center_emb": torch.randn(4, 3), "context_emb": torch.randn(4, 3), "noise_emb": torch.randn(2, 3)}
+    sample = {"net_input": {}, "ntokens": 5, "nsentences": 2, "n_mono": 2, "n_cross": 2}
+    loss, size, _ = SkipGramNCECriterion(None)(StubModel(emb), sample)
+    assert torch.allclose(loss, skipgram_negative_sampling_loss(*emb.values())) and size == 4
+    same = torch.randn(3, 4)  # identical sides: every negative is farther than the pair
+    sample = {"net_input": {}, "tgt_input": {}, "ntokens": 6}
+    _, size, log = HingeSimilarityCriterion(None, margin=0.0, negatives=2)(StubModel({"sentence_emb": same}), sample)
+    assert size == 3 and log["correct"] == log["compared"] == 12

@@ -6,13 +6,22 @@ from fairseq_xling.data.objectives import parse_objectives
 def test_options_are_routed_to_objective_and_criterion():
     sim, sg = parse_objectives("similarity:de-en:margin=4:batch_size=50,skipgram:de-en:window=3:negatives=7:mono=0")
     assert (sim.name, sim.langs, sim.cfg.batch_size, sim.criterion_cfg.margin) == ("similarity_de-en", ["de", "en"], 50, 4.0)
-    assert (sg.cfg.window, sg.cfg.mono, sg.criterion_cfg.negatives) == (3, False, 7)
+    assert (sg.cfg.window, sg.cfg.mono, sg.cfg.negatives) == (3, False, 7)
+
+
+def test_any_registered_criterion_can_score_an_objective():
+    (o,) = parse_objectives("tagging:nl:criterion=label_smoothed_cross_entropy:label_smoothing=0.1:lr_scale=0.5")
+    assert (o.cfg.criterion, o.criterion_cfg.label_smoothing, o.cfg.lr_scale) == (
+        "label_smoothed_cross_entropy", 0.1, 0.5)
+    (o,) = parse_objectives("tagging:nl")
+    assert o.cfg.criterion == "xling_crf"
 
 
 @pytest.mark.parametrize("spec,message", [
     ("translation:de-en", "unknown objective type 'translation'"),
     ("similarity:deu-en", "'deu' is not an ISO 639-1"),
     ("similarity:de-en:windw=3", "unknown option 'windw'"),
+    ("similarity:de-en:criterion=nope", "unknown criterion 'nope'"),
     ("skipgram:de-en:window=x", "window='x' is not a valid int"),
     ("similarity", "expected TYPE:LANGS"),
     ("similarity:de-en,similarity:de-en", "listed twice"),

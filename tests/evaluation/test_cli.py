@@ -203,7 +203,7 @@ class FakeHub:
 def test_retrieval_through_checkpoint(tmp_path, monkeypatch, capsys):
     hub = FakeHub({"de": ["eins", "zwei", "drei"], "en": ["one", "two", "three"]})
     loaded = {}
-    monkeypatch.setattr(cli, "load_hub", lambda checkpoint, data: loaded.update(c=checkpoint, d=data) or hub)
+    monkeypatch.setattr(cli, "load_hub", lambda checkpoint: loaded.update(c=checkpoint) or hub)
     src = write_lines(tmp_path / "test.de", ["eins a", "zwei b", "drei c"])
     tgt = write_lines(tmp_path / "test.en", ["one a", "two b", "three c"])
     cli.main([
@@ -213,7 +213,7 @@ def test_retrieval_through_checkpoint(tmp_path, monkeypatch, capsys):
     rows = json_lines(capsys.readouterr().out)
     assert [(r["direction"], r["p@1"], r["n"]) for r in rows] == [("de->en", 1.0, 3), ("en->de", 1.0, 3)]
     assert hub.calls == [("de", 3), ("en", 3)]
-    assert loaded == {"c": "ckpt/checkpoint_best.pt", "d": "data-bin"}
+    assert loaded == {"c": "ckpt/checkpoint_best.pt"}
 
 
 def test_doc_classification_through_checkpoint(tmp_path, monkeypatch, capsys):
@@ -232,7 +232,7 @@ def test_doc_classification_through_checkpoint(tmp_path, monkeypatch, capsys):
 
     # An aligned "encoder": each German word lands on its English counterpart's dimension.
     hub = FakeHub({"en": en, "de": de})
-    monkeypatch.setattr(cli, "load_hub", lambda checkpoint, data: hub)
+    monkeypatch.setattr(cli, "load_hub", lambda checkpoint: hub)
     cli.main(argv)
     (row,) = json_lines(capsys.readouterr().out)
     assert hub.calls == [("en", 24), ("de", 8)]  # 2 sentences per document
@@ -241,14 +241,14 @@ def test_doc_classification_through_checkpoint(tmp_path, monkeypatch, capsys):
 
     # A misaligned one: German words land on the dimension of the next English word.
     hub = FakeHub({"en": en, "de": de[-1:] + de[:-1]})
-    monkeypatch.setattr(cli, "load_hub", lambda checkpoint, data: hub)
+    monkeypatch.setattr(cli, "load_hub", lambda checkpoint: hub)
     cli.main(argv)
     (row,) = json_lines(capsys.readouterr().out)
     assert row["accuracy"] == 0.0
 
 
 def test_doc_classification_reader_error_names_the_file(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(cli, "load_hub", lambda checkpoint, data: FakeHub({"en": ["x"]}))
+    monkeypatch.setattr(cli, "load_hub", lambda checkpoint: FakeHub({"en": ["x"]}))
     bad = write_lines(tmp_path / "english.train.1000", ["CCAT\tok.", "no tab"])
     with pytest.raises(SystemExit) as exit_info:
         cli.main([

@@ -23,7 +23,7 @@ def test_word_embeddings_from_word2vec_text(tmp_path):
     vectors.write_text(f"2 16\n{word} " + " ".join(["0.5"] * 16) + "\nunseen " + " ".join(["1"] * 16) + "\n")
     task, model = build(data, "--pretrained-word-vectors", f"nl:{vectors}")
     row = task.vocabs["word"].dicts["nl"].index(word)
-    assert torch.allclose(model.embed_words.weight[row], torch.full((16,), 0.5))
+    assert torch.allclose(model.encoder.embed_tokens.weight[row], torch.full((16,), 0.5))
     with pytest.raises(ValueError, match="8-dim word embeddings"):
         build(data, "--pretrained-word-vectors", f"nl:{vectors}", "--word-dim", "8")
 
@@ -31,12 +31,13 @@ def test_word_embeddings_from_word2vec_text(tmp_path):
 def test_constraints_and_heads_follow_the_objectives(tmp_path):
     data = make_tagging_data_bin(str(tmp_path / "nl"), tagging_corpus(6, lang="nl"))
     _, model = build(data)
-    tags = model.tag_names["ner"]
-    assert model.tag_schemes["ner"] == "BIOES" and list(model.lang_heads) == ["ner_nl"]
-    crf = model.crfs["ner"]
-    assert not crf.allowed[tags.index("O"), tags.index("I-PER")]  # O -> I-X is not BIOES
+    head = model.heads["tag_ner"]
+    tags = head.tags
+    assert head.scheme == "BIOES" and list(head.lang_layers) == ["nl"] and list(model.heads) == ["tag_ner"]
+    assert not head.crf.allowed[tags.index("O"), tags.index("I-PER")]  # O -> I-X is not BIOES
     _, plain = build(data, "--no-lang-specific-layer", "--tag-head", "softmax", "--char-filters", "0")
-    assert len(plain.lang_heads) == 0 and len(plain.crfs) == 0 and plain.char_cnn is None
+    head = plain.heads["tag_ner"]
+    assert len(head.lang_layers) == 0 and head.crf is None and plain.encoder.char_cnn is None
 
 
 def test_separate_lstm_gives_each_objective_its_own(tmp_path):
@@ -44,7 +45,8 @@ def test_separate_lstm_gives_each_objective_its_own(tmp_path):
     es = make_tagging_data_bin(str(tmp_path / "es"), tagging_corpus(6, seed=2, lang="es"))
     objectives = f"tagging:nl:task=ner:data={nl},tagging:es:task=ner:data={es}"
     task, model = build(nl, "--objectives", objectives, "--separate-lstm")
-    assert model.lstm is None and sorted(model.separate_lstms) == ["ner_es", "ner_nl"]
+    lstms = model.encoder.separate_lstms
+    assert model.encoder.lstm is None and sorted(lstms) == ["tag_ner_es", "tag_ner_nl"]
     task.load_dataset("train")
     dataset = task.dataset("train")
     batch = dataset.collater([dataset[i] for i in range(dataset.offsets[0], dataset.offsets[1])])
@@ -53,14 +55,14 @@ def test_separate_lstm_gives_each_objective_its_own(tmp_path):
     before = model(**batch["net_input"])["emissions"]
     other = "es" if lang == "nl" else "nl"
     with torch.no_grad():  # the other objective's LSTM does not take part
-        for p in model.separate_lstms[f"ner_{other}"].parameters():
+        for p in lstms[f"tag_ner_{other}"].parameters():
             p.add_(1.0)
     assert torch.equal(model(**batch["net_input"])["emissions"], before)
     with torch.no_grad():
-        for p in model.separate_lstms[f"ner_{lang}"].parameters():
+        for p in lstms[f"tag_ner_{lang}"].parameters():
             p.add_(1.0)
     assert not torch.allclose(model(**batch["net_input"])["emissions"], before)
-    with pytest.raises(KeyError, match="no BiLSTM was trained for task 'ner' in language 'de'"):
+    with pytest.raises(KeyError, match="no BiLSTM was trained for head 'tag_ner' in language 'de'"):
         model(**dict(batch["net_input"], src_lang="de"))
     shared = build(nl, "--objectives", objectives)[1]
     assert sum(p.numel() for p in model.parameters()) > sum(p.numel() for p in shared.parameters())

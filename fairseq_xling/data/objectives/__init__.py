@@ -28,9 +28,26 @@ class ObjectiveConfig:
     weight: float = 1.0  # for the weighted schedule
     batch_size: Optional[int] = None  # examples per batch; default: --batch-size
     max_tokens: Optional[int] = None  # tokens per batch; default: --max-tokens
+    lr_scale: float = 1.0  # the learning rate of this objective's updates is --lr times lr_scale
+    criterion: Optional[str] = None  # registered criterion that scores it; default: the type's own
 
-    criterion: ClassVar[str] = ""  # registered criterion that scores this objective
-    heads: ClassVar[tuple] = ()  # model parts this objective needs besides the encoder
+    default_criterion: ClassVar[str] = ""
+
+    def head_name(self, objective: "Objective") -> Optional[str]:
+        """The model head this objective trains (objectives naming the same head share it); None: the encoder's
+        sentence vectors alone."""
+        return None
+
+    def build_head(self, objectives: List["Objective"], task, encoder, model_cfg):
+        """The head named by :meth:`head_name`, for every objective in ``objectives`` (they share it)."""
+        raise NotImplementedError
+
+    def metadata(self, data_dir: str) -> dict:
+        """What the pipeline recorded about the data (``preprocess.json``): saved in checkpoints, so that the hub
+        reads raw text as the data was read (tokenizer, lowercase, sub-word model, tag scheme)."""
+        from fairseq_xling.data.text_encoder import read_metadata
+
+        return read_metadata(data_dir)
 
     def dictionary_files(self, data_dir: str, langs: List[str]) -> Dict[Tuple[str, str], str]:
         """(vocabulary name, language) -> dictionary file. The task gathers them into one
@@ -85,10 +102,15 @@ def parse_objectives(specs: str) -> List[Objective]:
         if len(positional) != 1:
             raise ValueError(f"{where}: expected TYPE:LANGS[:key=value...], e.g. {type_}:de-en")
         cls = OBJECTIVE_REGISTRY[type_]
-        crit_cls = CRITERION_DATACLASS_REGISTRY[cls.criterion]
-        crit_fields = set(crit_cls.__dataclass_fields__)
+        criterion = options.get("criterion") or cls.default_criterion
+        if criterion not in CRITERION_DATACLASS_REGISTRY:
+            raise ValueError(f"{where}: unknown criterion {criterion!r}; expected a registered criterion such as "
+                             f"{cls.default_criterion} or cross_entropy")
+        crit_cls = CRITERION_DATACLASS_REGISTRY[criterion]
+        crit_fields = set(crit_cls.__dataclass_fields__) - {"_name"}
         cfg, crit_options = fill_dataclass(cls, options, where, extra_ok=crit_fields)
-        crit_cfg, _ = fill_dataclass(crit_cls, crit_options, f"{where} (criterion {cls.criterion})")
+        cfg.criterion = criterion
+        crit_cfg, _ = fill_dataclass(crit_cls, crit_options, f"{where} (criterion {criterion})")
         objectives.append(Objective(cfg.objective_name(type_, positional[0]), type_,
                                     parse_langs(positional[0], where), cfg, crit_cfg))
     if not objectives:

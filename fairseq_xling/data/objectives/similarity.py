@@ -7,7 +7,7 @@ from fairseq_xling.data.objectives import ObjectiveConfig, load_pair, register_o
 @register_objective("similarity")
 @dataclass
 class SimilarityObjective(ObjectiveConfig):
-    criterion = "xling_hinge_similarity"
+    default_criterion = "xling_hinge_similarity"
 
     def load_dataset(self, split, data_dir, langs, vocabs, seed):
         vocab = vocabs["word"]

@@ -13,9 +13,18 @@ class SkipGramObjective(ObjectiveConfig):
     window: int = 5  # context words on each side
     mono: bool = True  # use mono.{lang} files of the data directory when present (False: the *no-mono ablation)
     max_pairs: Optional[int] = None  # cap on (word, context) pairs per batch
+    negatives: int = 512  # noise words per batch (shared by its pairs)
+    noise_power: float = 0.75  # noise distribution = unigram ** power
 
-    criterion = "xling_skipgram_nce"
-    heads = ("context_embeddings",)
+    default_criterion = "xling_skipgram_nce"
+
+    def head_name(self, objective):
+        return "skipgram"  # one context table for every skip-gram objective, as the word table
+
+    def build_head(self, objectives, task, encoder, model_cfg):
+        from fairseq_xling.models.heads import SkipGramHead
+
+        return SkipGramHead(encoder.vocabs["word"].size, encoder.word_dim)
 
     def load_dataset(self, split, data_dir, langs, vocabs, seed):
         vocab = vocabs["word"]
@@ -32,4 +41,5 @@ class SkipGramObjective(ObjectiveConfig):
             if split == "train":
                 raise FileNotFoundError(f"skipgram:{'-'.join(langs)}: no parallel or mono.* data in {data_dir}")
             return None
-        return SkipGramDataset(vocab, parallel, mono, self.window, self.max_pairs, seed)
+        return SkipGramDataset(vocab, parallel, mono, self.window, self.max_pairs, seed, self.negatives,
+                               self.noise_power)

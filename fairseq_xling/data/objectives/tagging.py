@@ -4,7 +4,6 @@
 share the model's tag head and CRF across languages (Lin et al. 2018), so their tag dictionaries must be
 the same (conll.sh ``--tag-dict``).
 """
-import json
 import os
 from dataclasses import dataclass
 
@@ -12,17 +11,9 @@ from fairseq_xling.data.objectives import ObjectiveConfig, exists, load_indexed,
 from fairseq_xling.data.tagging_dataset import TaggingDataset
 
 
-def conll_meta(data_dir: str) -> dict:
-    """What preprocess/conll.sh recorded (scheme: BIOES, IOB2, UPOS...; lowercase: of the word stream)."""
-    path = os.path.join(data_dir, "preprocess.json")
-    if not os.path.exists(path):
-        return {}
-    with open(path, encoding="utf-8") as f:
-        return json.load(f)
-
-
-def tag_scheme(data_dir: str) -> str:
-    return conll_meta(data_dir).get("scheme", "none")
+def tagging_head(task: str) -> str:
+    """The model head of tagging task ``task``."""
+    return f"tag_{task}"
 
 
 @register_objective("tagging")
@@ -30,14 +21,34 @@ def tag_scheme(data_dir: str) -> str:
 class TaggingObjective(ObjectiveConfig):
     task: str = "ner"  # the tagging task: objectives with the same task share a tag head and CRF
 
-    criterion = "xling_crf"
-    heads = ("tagger",)
+    default_criterion = "xling_crf"
 
     def objective_name(self, type_, langs):
         return f"{self.task}_{langs}"
 
     def task_name(self, type_):
         return self.task
+
+    def head_name(self, objective):
+        return tagging_head(self.task)
+
+    def build_head(self, objectives, task, encoder, model_cfg):
+        from fairseq_xling.models.heads import TaggingHead
+
+        vocab = task.vocabs[f"tag_{self.task}"]
+        if not vocab.joined:
+            raise ValueError(f"tagging task {self.task!r}: the languages' tag dictionaries differ; binarise them "
+                             f"with one (preprocess/conll.sh --tag-dict)")
+        schemes = {task.data_meta[o.name].get("scheme", "none") for o in objectives}
+        if len(schemes) > 1:
+            raise ValueError(f"tagging task {self.task!r}: its objectives' data use different tag schemes "
+                             f"({', '.join(sorted(schemes))}); binarise them with the same conll.sh --scheme")
+        if model_cfg.tag_head not in ("crf", "softmax"):
+            raise ValueError(f"--tag-head {model_cfg.tag_head!r}: expected crf or softmax")
+        d = next(iter(vocab.dicts.values()))
+        langs = () if model_cfg.no_lang_specific_layer else [o.langs[0] for o in objectives]
+        return TaggingHead(encoder.output_dim, d.symbols[d.nspecial:], schemes.pop(), langs,
+                           crf=model_cfg.tag_head == "crf")
 
     def dictionary_files(self, data_dir, langs):
         if len(langs) != 1:
@@ -54,4 +65,4 @@ class TaggingObjective(ObjectiveConfig):
             return None
         dicts = [vocabs["word"].dicts[lang], vocabs["char"].dicts[lang], vocabs[f"tag_{self.task}"].dicts[lang]]
         streams = [load_indexed(data_dir, f"{split}.{name}", d) for name, d in zip(("word", "char", "tag"), dicts)]
-        return TaggingDataset(*streams, lang, self.task, *dicts)
+        return TaggingDataset(*streams, lang, tagging_head(self.task), *dicts)

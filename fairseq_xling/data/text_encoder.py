@@ -1,0 +1,87 @@
+"""Raw text -> the tokens a model was trained on, from settings a checkpoint carries.
+
+The pipelines record how they made a data-bin in ``DEST/preprocess.json`` (``tokenizer``: moses | none,
+``lowercase``, and for sub-word data ``bpe``: sentencepiece | subword_nmt with ``bpe_model``, a file of DEST).
+The task copies these settings (and the sub-word model's bytes) into the checkpoint, so :class:`RawTextEncoder`
+reads raw text without the data-bin. Tokenisers and sub-word models are fairseq's registered ``moses``,
+``sentencepiece`` and ``subword_nmt``.
+"""
+import base64
+import hashlib
+import json
+import os
+import tempfile
+from argparse import Namespace
+from typing import Optional
+
+BPE_KINDS = ("sentencepiece", "subword_nmt")
+
+
+def read_metadata(data_dir: str) -> dict:
+    """``data_dir/preprocess.json`` with the sub-word model's bytes inlined (``bpe_model_b64``); {} without it."""
+    path = os.path.join(data_dir, "preprocess.json")
+    if not os.path.exists(path):
+        return {}
+    with open(path, encoding="utf-8") as f:
+        meta = json.load(f)
+    if meta.get("bpe"):
+        if meta["bpe"] not in BPE_KINDS:
+            raise ValueError(f"{path}: bpe={meta['bpe']!r}; expected one of {', '.join(BPE_KINDS)}")
+        model = os.path.join(data_dir, meta.get("bpe_model") or "")
+        if not os.path.isfile(model):
+            raise FileNotFoundError(f"{path}: its sub-word model {model} does not exist")
+        with open(model, "rb") as f:
+            meta["bpe_model_b64"] = base64.b64encode(f.read()).decode("ascii")
+    return meta
+
+
+def _materialise(data: str, suffix: str) -> str:
+    """Write an inlined model to a content-addressed file (fairseq's encoders read paths) and return its path."""
+    raw = base64.b64decode(data)
+    path = os.path.join(tempfile.gettempdir(), f"fairseq_xling-{hashlib.sha1(raw).hexdigest()[:16]}{suffix}")
+    if not os.path.exists(path):
+        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path))
+        with os.fdopen(fd, "wb") as f:
+            f.write(raw)
+        os.replace(tmp, path)  # atomic: a concurrent reader never sees half a model
+    return path
+
+
+class RawTextEncoder:
+    """Tokenise (Moses or whitespace), lowercase, then split into sub-words, as the training data was.
+
+    Args:
+        lang: language code (Moses' language rules).
+        meta: a data-bin's metadata as :func:`read_metadata` returns it (``{}``: pre-tokenised text).
+    """
+
+    def __init__(self, lang: str, meta: Optional[dict] = None):
+        from fairseq.data import encoders
+
+        meta = meta or {}
+        self.lowercase = bool(meta.get("lowercase", False))
+        self.tokenizer = None
+        if meta.get("tokenizer", "none") == "moses":
+            # as the pipelines' tokenizer: no XML escaping, no aggressive dash splitting
+            self.tokenizer = encoders.build_tokenizer(Namespace(
+                tokenizer="moses", source_lang=lang, target_lang=lang, moses_no_escape=True,
+                moses_no_dash_splits=True))
+        elif meta.get("tokenizer", "none") != "none":
+            raise ValueError(f"unknown tokenizer {meta['tokenizer']!r} in the data's metadata (moses | none)")
+        self.bpe = None
+        if meta.get("bpe") == "sentencepiece":
+            self.bpe = encoders.build_bpe(Namespace(
+                bpe="sentencepiece", sentencepiece_model=_materialise(meta["bpe_model_b64"], ".model"),
+                sentencepiece_enable_sampling=False, sentencepiece_alpha=None))
+        elif meta.get("bpe") == "subword_nmt":
+            self.bpe = encoders.build_bpe(Namespace(
+                bpe="subword_nmt", bpe_codes=_materialise(meta["bpe_model_b64"], ".codes"), bpe_separator="@@"))
+
+    def __call__(self, line: str) -> str:
+        if self.tokenizer is not None:
+            line = self.tokenizer.encode(line)
+        # split()/join() also turns tabs, CR, NBSP and other Unicode spaces into single spaces, as the pipelines do
+        line = " ".join(line.split())
+        if self.lowercase:
+            line = line.lower()
+        return self.bpe.encode(line) if self.bpe is not None else line

@@ -1,0 +1,97 @@
+"""Heads: the model parts an objective adds on top of the encoder, built from the run's objectives.
+
+Each objective type names its head (``ObjectiveConfig.head_name``); objectives that name the same head share
+it (all ``tagging`` objectives of one task share one tag head and CRF across languages, Lin et al. 2018). A
+head's forward gets the encoder's output dict and returns a dict that the model merges into its output.
+"""
+import torch
+import torch.nn as nn
+
+from fairseq_xling.modules.crf import LinearChainCRF
+from fairseq_xling.modules.tag_schemes import allowed_transitions
+
+CONSTRAINED_SCHEMES = {"BIO", "IOB2", "BIOES"}
+
+
+class SkipGramHead(nn.Module):
+    """The skip-gram's context ("output") table, one row per row of the encoder's word table (word2vec's u).
+
+    It reads no encoder states: it gets the encoder and looks up the input vectors of the center words itself.
+    """
+
+    reads_encoder_states = False
+
+    def __init__(self, num_rows: int, dim: int):
+        super().__init__()
+        self.embed_contexts = nn.Embedding(num_rows, dim)
+        nn.init.zeros_(self.embed_contexts.weight)  # output vectors start at zero, as in word2vec
+
+    def forward(self, encoder, centers, contexts, noise):
+        """centers, contexts: P rows of the word table; noise: K rows -> their vectors, P x E, P x E, K x E."""
+        return {"center_emb": encoder.embed_words(centers), "context_emb": self.embed_contexts(contexts),
+                "noise_emb": self.embed_contexts(noise)}
+
+
+class TaggingHead(nn.Module):
+    """Tag scores for one tagging task, shared by its languages, then a CRF (or a softmax), after Lin et al.
+
+    emissions = g * W_lang h + (1 - g) * W h with g = sigmoid(w_lang . h + b) when language ``lang`` has a
+    language-specific layer, else W h.
+
+    Args:
+        input_dim: size of the encoder's token features.
+        tags: the tag strings (CRF label order); scheme: their scheme (BIOES, IOB2, ...): the CRF forbids the
+            transitions a constrained scheme does not allow.
+        langs: languages that get a gated language-specific layer (empty: none).
+        crf: a CRF on top (else the tags are scored independently, softmax).
+    """
+
+    def __init__(self, input_dim: int, tags, scheme: str, langs=(), crf: bool = True):
+        super().__init__()
+        self.tags, self.scheme = list(tags), scheme
+        self.shared = nn.Linear(input_dim, len(tags))
+        self.lang_layers = nn.ModuleDict({lang: nn.Linear(input_dim, len(tags)) for lang in langs})
+        self.gates = nn.ModuleDict({lang: nn.Linear(input_dim, 1) for lang in langs})
+        self.crf = None
+        if crf:
+            constraints = allowed_transitions(tags, scheme) if scheme.upper() in CONSTRAINED_SCHEMES else ()
+            self.crf = LinearChainCRF(len(tags), *constraints)
+
+    def forward(self, encoder_out, lang: str, tags=None):
+        """Returns ``emissions`` B x T x K, ``logits`` (the same, for stock criteria), with ``tags`` (B x T, -100
+        at padding) the per-sentence ``nll`` (B), and in eval mode the best ``predictions`` (B x T, -1 at padding).
+        """
+        h, mask = encoder_out["token_features"], ~encoder_out["pad_mask"]  # B x T x C, B x T (True = word)
+        emissions = self.shared(h)  # B x T x K
+        if lang in self.lang_layers:
+            gate = torch.sigmoid(self.gates[lang](h))  # B x T x 1
+            emissions = gate * self.lang_layers[lang](h) + (1 - gate) * emissions
+        out = {"emissions": emissions, "logits": emissions}
+        if tags is not None:
+            out["nll"] = self.nll(emissions.float(), tags, mask)
+        if not self.training:
+            out["predictions"] = self.decode(emissions.float(), mask)
+        return out
+
+    def nll(self, emissions, tags, mask):
+        """Negative log-likelihood per sentence: B."""
+        if self.crf is not None:
+            return self.crf(emissions, tags.clamp(min=0), mask)
+        token_nll = -emissions.log_softmax(-1).gather(-1, tags.clamp(min=0).unsqueeze(-1)).squeeze(-1)  # B x T
+        return token_nll.masked_fill(~mask, 0.0).sum(1)
+
+    def decode(self, emissions, mask):
+        """Best tag ids B x T (-1 at padding): Viterbi with a CRF, the argmax without."""
+        if self.crf is not None:
+            return self.crf.viterbi_decode(emissions, mask)[0]
+        return emissions.argmax(-1).masked_fill(~mask, -1)
+
+
+def build_heads(task, encoder, cfg) -> dict:
+    """One head per head name that the task's objectives use (objectives naming the same head share it)."""
+    by_head = {}
+    for o in task.objectives:
+        name = o.cfg.head_name(o)
+        if name is not None:
+            by_head.setdefault(name, []).append(o)
+    return {name: objectives[0].cfg.build_head(objectives, task, encoder, cfg) for name, objectives in by_head.items()}

@@ -1,0 +1,236 @@
+"""The one model family of fairseq_xling: a registered encoder, one head per objective (and later a decoder).
+
+Every registered model (``xling_bilstm_avg``, ``xling_char_cnn_tagger``, ...) is :class:`XlingModel` with its
+own :class:`XlingEncoder`; the heads come from the run's objectives (``--objectives``), so any encoder trains
+with any objective and a pretrained encoder is fine-tuned with new heads (``--restore-encoder``).
+
+The contract:
+- ``encoder(src_tokens, src_lengths, src_lang, **extra)`` returns a dict with ``layers`` (one B x T x C tensor
+  per layer, the embedding layer first), ``token_features`` (the top layer, zeros at padding), ``pad_mask``
+  (B x T, True = padding) and ``sentence_emb`` (B x D);
+- ``model(src_tokens, src_lengths, src_lang, head=NAME, **inputs)`` runs the encoder and then head NAME on its
+  output, and returns both outputs in one dict; heads that do not read encoder states (skip-gram) get the
+  encoder itself. Criteria read these outputs only (see ``criterions/``).
+"""
+import logging
+import os
+from dataclasses import dataclass, field
+from typing import Dict, Optional, Tuple
+
+import torch
+import torch.nn as nn
+from fairseq.dataclass import FairseqDataclass
+from fairseq.models import BaseFairseqModel
+
+from fairseq_xling.data.vocab import MultilingualVocab, row_mapping
+
+logger = logging.getLogger(__name__)
+ENCODER_INPUTS = ("src_chars",)  # batch inputs meant for encoders (an encoder that does not read them ignores them)
+
+
+def load_checkpoint(path: str) -> dict:
+    """The state of a fairseq_xling checkpoint; ValueError when ``path`` is not one (missing, corrupt, other kind)."""
+    from fairseq import checkpoint_utils
+
+    if not os.path.isfile(path):
+        raise ValueError(f"{path}: no such checkpoint file")
+    try:
+        state = checkpoint_utils.load_checkpoint_to_cpu(path)
+    except Exception as e:  # torch raises many types for a truncated or foreign file
+        reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise ValueError(f"{path}: not a readable fairseq checkpoint ({reason[:200]})") from None
+    if not isinstance(state.get("task_state"), dict) or "vocabs" not in state["task_state"]:
+        raise ValueError(f"{path}: not a fairseq_xling checkpoint (its task state has no vocabularies; checkpoints "
+                         f"of fairseq_xling before its model layer must be retrained)")
+    return state
+
+
+@dataclass
+class XlingModelConfig(FairseqDataclass):
+    """Options every encoder has (heads are built from the objectives; see ``models/heads.py``)."""
+
+    embedding_grad_scale: float = field(default=1.0, metadata={
+        "help": "multiply the gradient of the encoder's embedding tables (Chidambaram et al. 2019 use 100)"})
+    tag_head: str = field(default="crf", metadata={"help": "tagging heads: crf | softmax"})
+    no_lang_specific_layer: bool = field(default=False, metadata={
+        "help": "tagging heads without the gated language-specific linear layer (Lin et al. 2018 ablation)"})
+    pretrained_word_vectors: Optional[str] = field(default=None, metadata={
+        "help": "initialise the word table from word2vec text files: 'nl:vectors.nl.vec,es:vectors.es.vec' "
+                "(e.g. from XlingHubInterface.save_word_vectors of a JMT model)"})
+
+
+def encoder_output(layers, pad_mask: torch.Tensor, sentence_emb: torch.Tensor) -> dict:
+    """The encoder contract's dict; ``token_features`` is the top layer with zeros at padding."""
+    top = layers[-1].masked_fill(pad_mask.unsqueeze(-1), 0.0)  # B x T x C
+    return {"layers": list(layers), "token_features": top, "pad_mask": pad_mask, "sentence_emb": sentence_emb}
+
+
+class XlingEncoder(nn.Module):
+    """Base of registered encoders. Subclasses set ``output_dim`` (size of ``token_features``),
+    ``sentence_dim`` and ``vocab_tables`` (embedding parameter -> the vocabulary whose layout its rows follow),
+    and implement :meth:`build` and :meth:`forward`; the word table is ``embed_tokens``.
+
+    Args:
+        vocabs: vocabulary name (word, char, ...) -> MultilingualVocab: the row layout of the tables.
+    """
+
+    vocab_tables: Dict[str, str] = {}
+    extra_inputs: Tuple[str, ...] = ()  # batch inputs it reads besides the tokens (e.g. src_chars)
+
+    def __init__(self, vocabs: Dict[str, MultilingualVocab]):
+        super().__init__()
+        self.vocabs = vocabs
+
+    @classmethod
+    def build(cls, cfg, task) -> "XlingEncoder":
+        raise NotImplementedError
+
+    def embed_words(self, rows: torch.Tensor) -> torch.Tensor:
+        """Input vectors of rows of the word table ``embed_tokens`` (rows in the shared layout): ... x E."""
+        return self.embed_tokens(rows)
+
+
+class XlingModel(BaseFairseqModel):
+    """Args:
+        encoder: an :class:`XlingEncoder`.
+        heads: head name -> module (see ``models/heads.py``).
+        embedding_grad_scale: multiplies the gradient of the encoder's ``vocab_tables``.
+    """
+
+    encoder_class = XlingEncoder  # each registered model names its encoder
+
+    def __init__(self, encoder: XlingEncoder, heads: Dict[str, nn.Module], embedding_grad_scale: float = 1.0):
+        super().__init__()
+        self.encoder = encoder
+        self.heads = nn.ModuleDict(heads)
+        if embedding_grad_scale != 1.0:
+            for name in encoder.vocab_tables:
+                self.encoder.get_parameter(name).register_hook(lambda grad: grad * embedding_grad_scale)
+
+    @classmethod
+    def build_model(cls, cfg, task):
+        from fairseq_xling.models.heads import build_heads
+
+        encoder = cls.encoder_class.build(cfg, task)
+        return cls(encoder, build_heads(task, encoder, cfg), cfg.embedding_grad_scale)
+
+    def initialise(self, cfg, restore_encoder: Optional[str] = None):
+        """What a new training run starts from (not applied when a checkpoint is loaded): an encoder restored from
+        another run's checkpoint, then word2vec vectors (``cfg.pretrained_word_vectors``)."""
+        if restore_encoder:
+            self.restore_encoder(restore_encoder)
+            logger.info(f"encoder restored from {restore_encoder}")
+        langs = self.encoder.vocabs["word"].langs
+        for entry in (cfg.pretrained_word_vectors or "").split(","):
+            if entry.strip():
+                lang, _, path = entry.strip().partition(":")
+                if lang not in langs or not path:
+                    raise ValueError(f"--pretrained-word-vectors {entry!r}: expected LANG:PATH with LANG one of "
+                                     f"{', '.join(langs)}")
+                self.load_word_vectors(lang, path)
+
+    @property
+    def sentence_dim(self) -> int:
+        return self.encoder.sentence_dim
+
+    def forward(self, src_tokens=None, src_lengths=None, src_lang: Optional[str] = None, head: Optional[str] = None,
+                **inputs):
+        """Encoder outputs (see the module docstring), plus head ``head``'s outputs when one is named.
+
+        Of ``inputs``, encoder inputs (``src_chars``) go to encoders that read them (``encoder.extra_inputs``), the
+        rest to the head (e.g. ``tags``).
+        """
+        if head is not None and head not in self.heads:
+            raise KeyError(f"the model has no head {head!r}; it has {', '.join(self.heads) or 'none'}")
+        if head is not None and not getattr(self.heads[head], "reads_encoder_states", True):
+            return self.heads[head](self.encoder, **inputs)
+        extra = {k: inputs.pop(k) for k in ENCODER_INPUTS if k in inputs}  # data gives them to any encoder
+        extra = {k: v for k, v in extra.items() if k in self.encoder.extra_inputs}
+        out = self.encoder(src_tokens, src_lengths, src_lang, head=head, **extra)
+        if head is not None:
+            out.update(self.heads[head](out, src_lang, **inputs))
+        return out
+
+    def word_vectors(self, lang: str) -> torch.Tensor:
+        """The input vectors of language ``lang``'s dictionary, one row per entry: V x E."""
+        vocab = self.encoder.vocabs["word"]
+        ids = torch.arange(len(vocab.dicts[lang]), device=next(self.parameters()).device)
+        return self.encoder.embed_words(vocab.rows(lang, ids))
+
+    @torch.no_grad()
+    def load_word_vectors(self, lang: str, path: str):
+        """Copy the vectors of ``path`` (word2vec text) into the word-table rows of the words they name."""
+        from fairseq_xling.text.word_vectors import read_word2vec_text
+
+        table_name = next(n for n, v in self.encoder.vocab_tables.items() if v == "word")
+        table = self.encoder.get_parameter(table_name)
+        names, vectors = read_word2vec_text(path)
+        if vectors.shape[1] != table.size(1):
+            raise ValueError(f"{path}: {vectors.shape[1]}-dim vectors for {table.size(1)}-dim word embeddings "
+                             f"(set the word embedding size to {vectors.shape[1]})")
+        vocab = self.encoder.vocabs["word"]
+        dictionary, found = vocab.dicts[lang], 0
+        for name, vector in zip(names, vectors):
+            index = dictionary.index(name)
+            if index != dictionary.unk() or name == dictionary.unk_word:
+                table[vocab.rows(lang, index)] = torch.from_numpy(vector)
+                found += 1
+        logger.info(f"[{lang}] {found} of {len(dictionary)} word embeddings initialised from {path}")
+
+    @torch.no_grad()
+    def restore_encoder(self, path: str):
+        """Load the encoder of checkpoint ``path`` into this model, whose languages and heads may differ.
+
+        Embedding tables are matched by (language, symbol) through the checkpoint's vocabularies; every other
+        parameter must have the same name and shape. Raises ValueError naming what does not match.
+        """
+        from fairseq import checkpoint_utils
+
+        from fairseq.models import ARCH_MODEL_REGISTRY
+
+        state = load_checkpoint(path)
+        old_arch = state["cfg"]["model"]._name
+        old_encoder = getattr(ARCH_MODEL_REGISTRY.get(old_arch), "encoder_class", None)
+        if old_encoder is not self.encoder_class:
+            raise ValueError(f"--restore-encoder {path}: its model ({old_arch}) has another encoder than this one "
+                             f"({self.encoder_class.__name__}); pretrain and fine-tune the same encoder")
+        old_vocabs = {n: MultilingualVocab.from_state(s) for n, s in state["task_state"]["vocabs"].items()}
+        prefix = "encoder."
+        old = {k[len(prefix):]: v for k, v in state["model"].items() if k.startswith(prefix)}
+        own = self.encoder.state_dict()
+        missing = sorted(set(own) - set(old))
+        if missing:
+            raise ValueError(f"--restore-encoder {path}: the checkpoint's encoder lacks {', '.join(missing)} "
+                             f"(different encoder options?)")
+        for name, value in own.items():
+            if name in self.encoder.vocab_tables:
+                vocab_name = self.encoder.vocab_tables[name]
+                if vocab_name not in old_vocabs:
+                    raise ValueError(f"--restore-encoder {path}: the checkpoint has no {vocab_name} vocabulary")
+                new_rows, old_rows, found = row_mapping(old_vocabs[vocab_name], self.encoder.vocabs[vocab_name])
+                if not found:
+                    raise ValueError(f"--restore-encoder {path}: its {vocab_name} vocabulary has none of this run's "
+                                     f"languages ({', '.join(self.encoder.vocabs[vocab_name].langs)}); it has "
+                                     f"{', '.join(old_vocabs[vocab_name].langs)}")
+                if old[name].shape[1:] != value.shape[1:]:
+                    raise ValueError(f"--restore-encoder {path}: {name} is {tuple(old[name].shape)} there, "
+                                     f"{tuple(value.shape)} here")
+                value[new_rows] = old[name][old_rows].to(value.dtype)
+                for lang, (hits, total) in found.items():
+                    logger.info(f"restored {vocab_name} vectors [{lang}]: {hits} of {total} entries from {path}")
+            elif old[name].shape != value.shape:
+                raise ValueError(f"--restore-encoder {path}: {name} is {tuple(old[name].shape)} there, "
+                                 f"{tuple(value.shape)} here (different encoder sizes?)")
+            else:
+                value.copy_(old[name])
+        self.encoder.load_state_dict(own)
+
+    def max_positions(self):
+        return None
+
+    @classmethod
+    def from_pretrained(cls, model_name_or_path, checkpoint_file="checkpoint_best.pt", **kwargs):
+        """The hub interface of a checkpoint (see :class:`~fairseq_xling.hub_interface.XlingHubInterface`)."""
+        from fairseq_xling.hub_interface import XlingHubInterface
+
+        return XlingHubInterface.from_pretrained(model_name_or_path, checkpoint_file, **kwargs)
