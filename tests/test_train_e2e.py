@@ -106,7 +106,9 @@ def test_validate_loads_the_checkpoint(data, tmp_path):
 
 
 def test_xling_eval_retrieval_on_a_trained_checkpoint(data, tmp_path):
-    train(*train_args(data, tmp_path / "ckpt", "--max-epoch", "3"))
+    """Held-out pairs of the word-for-word corpus: chance P@1 is 0.1 with 9 distractors, and an untrained model
+    (--lr 0) scores about that; 6 epochs of training reach 0.9 and more."""
+    train(*train_args(data, tmp_path / "ckpt", "--max-epoch", "6"))
     pairs = synthetic_corpus(30, seed=11)
     (tmp_path / "test.de").write_text("".join(" ".join(p[0]) + "\n" for p in pairs))
     (tmp_path / "test.en").write_text("".join(" ".join(p[1]) + "\n" for p in pairs))
@@ -119,4 +121,5 @@ def test_xling_eval_retrieval_on_a_trained_checkpoint(data, tmp_path):
     import json
     lines = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
     assert [r["direction"] for r in lines] == ["de->en", "en->de"]
-    assert all(0.0 <= r["p@1"] <= 1.0 and r["n"] == 30 for r in lines)
+    assert all(r["n"] == 30 and r["pool_size"] == 10 for r in lines)
+    assert all(r["p@1"] >= 0.7 for r in lines), lines
