@@ -17,7 +17,7 @@ usage: conll.sh --format FMT --lang L --train F --dest DIR [options]
 
 inputs
   --format conll2002|conll2003|wikiann|conllu|udpos   release format of the files
-  --lang L                     ISO 639-1 code of the corpus (checked against WikiANN 'lang:' prefixes)
+  --lang L                     ISO 639-1/639-3 code of the corpus (checked against WikiANN 'lang:' prefixes)
   --train F [--valid F] [--test F]   the splits to binarise
   --encoding utf-8|latin-1|auto      input encoding (default utf-8; auto = UTF-8, else Latin-1, logged)
 tags

@@ -33,9 +33,10 @@ def parse_spec(spec: str) -> Tuple[str, List[str], Dict[str, str]]:
     for part in parts[1:]:
         if "=" in part:
             key, value = part.split("=", 1)
-            if key.strip() in options:
+            key = key.strip().replace("-", "_")  # max-pairs and max_pairs name the same option
+            if key in options:
                 raise ValueError(f"option {key!r} given twice in {spec!r}")
-            options[key.strip().replace("-", "_")] = value.strip()
+            options[key] = value.strip()
         elif part:
             positional.append(part)
     return parts[0], positional, options

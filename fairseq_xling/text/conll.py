@@ -128,7 +128,8 @@ def _token_lines(path: str, fmt: str, encoding: str, lang: Optional[str]) -> Ite
             if fmt == "wikiann":
                 if prefix is None:
                     code, colon, rest = token.partition(":")
-                    prefix = f"{code}:" if colon and rest and code in ISO_639_1 else ""
+                    # a known ISO 639-1 code, or --lang itself (which may be ISO 639-3: WikiANN has ace, ckb...)
+                    prefix = f"{code}:" if colon and rest and (code in ISO_639_1 or code == lang) else ""
                     if prefix and lang and code != lang:
                         raise CorpusError(
                             f"{path}:{lineno}: language prefix {prefix!r}; expected '{lang}:' (--lang {lang})"

@@ -2,7 +2,7 @@
 
 Every problem in the input stops the run with a :class:`CorpusError` whose message starts with
 ``FILE:LINE:`` and says what was expected (different line counts, bytes that are not in the declared
-encoding, an empty file, malformed or out-of-range ``i-j`` alignments, unknown language codes).
+encoding, an empty file, malformed or out-of-range ``i-j`` alignments, malformed language codes).
 
 CLI::
 
@@ -23,9 +23,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Iterator, List, Optional, Sequence, Tuple
 
+from fairseq_xling.text.langs import check_lang_code
 from fairseq_xling.text.tokenize import TOKENIZER_KINDS, XlingTokenizer
 
-# ISO 639-1 codes. The 24 official EU languages (the Europarl v7 languages are among them) come first.
+# ISO 639-1 codes, to recognise WikiANN's "lang:" token prefix (conll.py); language options are checked
+# by shape (check_lang). The 24 official EU languages (the Europarl v7 languages are among them) come first.
 EU_LANGUAGES = frozenset(
     "bg cs da de el en es et fi fr ga hr hu it lt lv mt nl pl pt ro sk sl sv".split()
 )
@@ -46,12 +48,11 @@ class CorpusError(Exception):
 
 
 def check_lang(code: str, option: str = "language") -> str:
-    if code not in ISO_639_1:
-        raise CorpusError(
-            f"{option}: unknown language code {code!r} (expected a two-letter ISO 639-1 code, "
-            f"e.g. one of the EU languages {' '.join(sorted(EU_LANGUAGES))})"
-        )
-    return code
+    """:func:`~fairseq_xling.text.langs.check_lang_code`, the rule --objectives shares, as a CorpusError."""
+    try:
+        return check_lang_code(code, option)
+    except ValueError as err:
+        raise CorpusError(str(err)) from None
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -388,7 +389,7 @@ def _build_parser():
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    langs = sub.add_parser("check-langs", help="stop unless every argument is a known ISO 639-1 code")
+    langs = sub.add_parser("check-langs", help="stop unless every argument is an ISO 639-1 or 639-3 code")
     langs.add_argument("codes", nargs="+")
 
     p = sub.add_parser("prepare", help="check, select, tokenize and split a parallel corpus")

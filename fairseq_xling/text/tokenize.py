@@ -19,7 +19,7 @@ class XlingTokenizer:
     """Turn one line of raw text into space-separated tokens.
 
     Args:
-        lang: ISO 639-1 code; selects Moses' non-breaking prefixes and language rules.
+        lang: ISO 639-1 or 639-3 code; selects Moses' non-breaking prefixes and language rules.
         kind: ``"moses"`` (sacremoses, no XML escaping) or ``"none"`` (whitespace split only, for
             pre-tokenized corpora such as ComTrans).
         lowercase: lowercase after tokenizing.

@@ -150,7 +150,7 @@ def _bad_runs(tmp_path):
         ("empty tag", base + ["--train", empty_tag], f"{empty_tag}:2: empty tag"),
         ("encoding", base + ["--train", latin1], f"{latin1}:2: byte 0xe1"),
         ("bad valid", base + ["--train", good, "--valid", short], f"{short}:2:"),
-        ("language", ["--format", "conll2002", "--lang", "xx", "--train", good], "unknown language code 'xx'"),
+        ("language", ["--format", "conll2002", "--lang", "NL", "--train", good], "--lang: 'NL' is not a language code"),
         ("format", ["--format", "conll2004", "--lang", "nl", "--train", good], "--format conll2004: expected"),
         ("task", base + ["--train", good, "--task", "pos"], "expected --task ner"),
     ]

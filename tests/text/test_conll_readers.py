@@ -105,6 +105,10 @@ def test_wikiann_prefixed_and_panx(tmp_path):
         (["Jan", "Peeters", "a:b"], ["B-PER", "I-PER", "O"], 1),
         (["Gent"], ["B-LOC"], 5),
     ]
+    # an ISO 639-3 prefix is known when it is the --lang; unknown otherwise, so the tokens keep it
+    path = write(tmp_path / "train-ace", "ace:Aceh\tB-LOC\nace:ok\tO\n")
+    assert sentences(path, "wikiann", lang="ace") == [(["Aceh", "ok"], ["B-LOC", "O"], 1)]
+    assert sentences(path, "wikiann") == [(["ace:Aceh", "ace:ok"], ["B-LOC", "O"], 1)]
     path = write(tmp_path / "train-es.tsv", PANX)
     assert sentences(path, "wikiann", lang="es") == [
         (["Jerónimo", "de"], ["B-PER", "I-PER"], 1),
