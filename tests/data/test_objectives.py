@@ -19,7 +19,8 @@ def test_any_registered_criterion_can_score_an_objective():
 
 @pytest.mark.parametrize("spec,message", [
     ("translation:de-en", "unknown objective type 'translation'"),
-    ("similarity:deu-en", "'deu' is not an ISO 639-1"),
+    ("similarity:de1-en", "'de1'"),
+    ("similarity:deut-en", "'deut'"),
     ("similarity:de-en:windw=3", "unknown option 'windw'"),
     ("similarity:de-en:criterion=nope", "unknown criterion 'nope'"),
     ("skipgram:de-en:window=x", "window='x' is not a valid int"),

@@ -6,7 +6,6 @@ or the config of its criterion (``margin=``, ``negatives=``): options are routed
 key is an error listing both. Adding an objective type is one file in this folder plus its import line below.
 """
 import os
-import re
 from dataclasses import dataclass, field
 from typing import ClassVar, Dict, List, Optional, Tuple
 
@@ -14,10 +13,10 @@ from fairseq.criterions import CRITERION_DATACLASS_REGISTRY
 from fairseq.data import data_utils, indexed_dataset
 
 from fairseq_xling.data.spec import fill_dataclass, parse_spec, registrar, split_specs
+from fairseq_xling.text.langs import check_lang_code
 
 OBJECTIVE_REGISTRY = {}
 register_objective = registrar(OBJECTIVE_REGISTRY, "objective type")
-LANG_CODE = re.compile(r"^[a-z]{2}$")
 
 
 @dataclass
@@ -84,11 +83,7 @@ class Objective:
 
 
 def parse_langs(text: str, where: str) -> List[str]:
-    langs = text.split("-")
-    for lang in langs:
-        if not LANG_CODE.match(lang):
-            raise ValueError(f"{where}: {lang!r} is not an ISO 639-1 language code (two lowercase letters)")
-    return langs
+    return [check_lang_code(lang, where) for lang in text.split("-")]
 
 
 def parse_objectives(specs: str) -> List[Objective]:
