@@ -34,7 +34,8 @@ from collections import Counter
 from typing import Dict, Iterable, Iterator, List, NamedTuple, Optional, Sequence, Tuple
 
 from fairseq_xling.text.corpus import FAIRSEQ_SPECIAL_SYMBOLS, ISO_639_1, CorpusError, check_lang, read_lines
-from fairseq_xling.text.tag_conversion import TagSequenceError, canonical_scheme, convert_tags, scheme_tags
+from fairseq_xling.text.tag_conversion import TagSequenceError, convert_tags
+from fairseq_xling.text.tag_schemes import canonical_scheme, scheme_tags
 
 FORMATS = ("conll2002", "conll2003", "wikiann", "conllu", "udpos")
 # the task each format is annotated for, and the chunk scheme of its NER tags
