@@ -33,7 +33,9 @@ import sys
 from collections import Counter
 from typing import Dict, Iterable, Iterator, List, NamedTuple, Optional, Sequence, Tuple
 
-from fairseq_xling.text.corpus import FAIRSEQ_SPECIAL_SYMBOLS, ISO_639_1, CorpusError, check_lang, read_lines
+from fairseq_xling.text.dictionary import FAIRSEQ_SPECIAL_SYMBOLS
+from fairseq_xling.text.languages import ISO_639_1, check_lang
+from fairseq_xling.text.lines import CorpusError, read_lines
 from fairseq_xling.text.tag_conversion import TagSequenceError, convert_tags
 from fairseq_xling.text.tag_schemes import canonical_scheme, scheme_tags
 

@@ -1,16 +1,16 @@
 """Word tokenization shared by the preprocess pipelines and the hub interface.
 
-The pipelines record how they tokenized in ``DEST/preprocess.json``; :func:`load_tokenizer` reads it back
-so that new sentences are tokenized the way the training data was.
+The pipelines record how they tokenized in ``DEST/preprocess.json`` (:mod:`fairseq_xling.text.metadata`);
+:func:`load_tokenizer` reads it back so that new sentences are tokenized the way the training data was.
 
 CLI (stdin -> stdout, one sentence per line)::
 
     python -m fairseq_xling.text.tokenize --lang de [--kind moses|none] [--lowercase] < in > out
 """
 import argparse
-import json
-import os
 import sys
+
+from fairseq_xling.text.metadata import read_metadata
 
 TOKENIZER_KINDS = ("moses", "none")
 
@@ -55,11 +55,7 @@ def load_tokenizer(data_dir: str, lang: str) -> XlingTokenizer:
     Without that file (a data-bin made by other means) the text is taken as pre-tokenized:
     ``kind="none"``, no lowercasing.
     """
-    meta_path = os.path.join(data_dir, "preprocess.json")
-    if not os.path.exists(meta_path):
-        return XlingTokenizer(lang, kind="none", lowercase=False)
-    with open(meta_path, encoding="utf-8") as f:
-        meta = json.load(f)
+    meta = read_metadata(data_dir)
     return XlingTokenizer(lang, kind=meta.get("tokenizer", "none"), lowercase=bool(meta.get("lowercase", False)))
 
 
