@@ -7,7 +7,7 @@
 # Steps: read and check every file (columns, empty tags, encoding, language prefixes) -> convert NER tags
 # to the output scheme (BIOES by default; an I- tag that cannot follow stops the run unless --repair)
 # -> first N training sentences -> dictionaries (or the given ones) -> text/{split}.tsv -> fairseq-preprocess
-# per stream. See preprocess/README_conll.md for the options and the data-bin layout.
+# per stream. See preprocess/README.md (conll.sh) for the options and the data-bin layout.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 

@@ -192,7 +192,7 @@ TEXT="$WORK/text"
 if [[ -z "$ALIGN_FILE" && "$ALIGNER" != none ]]; then
     "$PYTHON" -m fairseq_xling.text.align --method "$ALIGNER" \
         --src "$TEXT/train.$SRC" "$TEXT/valid.$SRC" --tgt "$TEXT/train.$TGT" "$TEXT/valid.$TGT" \
-        --out "$TEXT/train.align" "$TEXT/valid.align" --meta "$WORK/preprocess.json"
+        --out "$TEXT/train.align" "$TEXT/valid.align" --meta-dir "$WORK"
 fi
 
 # ---- binarise with our dictionaries (the same file twice with --joined)

@@ -8,22 +8,21 @@ reads raw text without the data-bin. Tokenisers and sub-word models are fairseq'
 """
 import base64
 import hashlib
-import json
 import os
 import tempfile
 from argparse import Namespace
 from typing import Optional
 
+from fairseq_xling.text.metadata import metadata_path, read_metadata
+from fairseq_xling.text.tokenize import XlingTokenizer
+
 BPE_KINDS = ("sentencepiece", "subword_nmt")
 
 
-def read_metadata(data_dir: str) -> dict:
-    """``data_dir/preprocess.json`` with the sub-word model's bytes inlined (``bpe_model_b64``); {} without it."""
-    path = os.path.join(data_dir, "preprocess.json")
-    if not os.path.exists(path):
-        return {}
-    with open(path, encoding="utf-8") as f:
-        meta = json.load(f)
+def portable_metadata(data_dir: str) -> dict:
+    """``data_dir``'s metadata with its sub-word model's bytes inlined (``bpe_model_b64``); {} without any."""
+    meta = read_metadata(data_dir)
+    path = metadata_path(data_dir)
     if meta.get("bpe"):
         if meta["bpe"] not in BPE_KINDS:
             raise ValueError(f"{path}: bpe={meta['bpe']!r}; expected one of {', '.join(BPE_KINDS)}")
@@ -52,22 +51,14 @@ class RawTextEncoder:
 
     Args:
         lang: language code (Moses' language rules).
-        meta: a data-bin's metadata as :func:`read_metadata` returns it (``{}``: pre-tokenised text).
+        meta: a data-bin's metadata as :func:`portable_metadata` returns it (``{}``: pre-tokenised text).
     """
 
     def __init__(self, lang: str, meta: Optional[dict] = None):
         from fairseq.data import encoders
 
         meta = meta or {}
-        self.lowercase = bool(meta.get("lowercase", False))
-        self.tokenizer = None
-        if meta.get("tokenizer", "none") == "moses":
-            # as the pipelines' tokenizer: no XML escaping, no aggressive dash splitting
-            self.tokenizer = encoders.build_tokenizer(Namespace(
-                tokenizer="moses", source_lang=lang, target_lang=lang, moses_no_escape=True,
-                moses_no_dash_splits=True))
-        elif meta.get("tokenizer", "none") != "none":
-            raise ValueError(f"unknown tokenizer {meta['tokenizer']!r} in the data's metadata (moses | none)")
+        self.words = XlingTokenizer.from_metadata(lang, meta)  # the pipelines' own tokenizer
         self.bpe = None
         if meta.get("bpe") == "sentencepiece":
             self.bpe = encoders.build_bpe(Namespace(
@@ -77,11 +68,10 @@ class RawTextEncoder:
             self.bpe = encoders.build_bpe(Namespace(
                 bpe="subword_nmt", bpe_codes=_materialise(meta["bpe_model_b64"], ".codes"), bpe_separator="@@"))
 
+    @property
+    def lowercase(self) -> bool:
+        return self.words.lowercase
+
     def __call__(self, line: str) -> str:
-        if self.tokenizer is not None:
-            line = self.tokenizer.encode(line)
-        # split()/join() also turns tabs, CR, NBSP and other Unicode spaces into single spaces, as the pipelines do
-        line = " ".join(line.split())
-        if self.lowercase:
-            line = line.lower()
+        line = self.words(line)
         return self.bpe.encode(line) if self.bpe is not None else line

@@ -211,6 +211,7 @@ def run_tagging(args) -> List[Dict[str, object]]:
     from fairseq_xling.evaluation.tagging import accuracy, span_f1
     from fairseq_xling.text.conll import FORMAT_SCHEME, read_conll_with_lines, write_tsv
     from fairseq_xling.text.tag_conversion import TagSequenceError, convert_tags
+    from fairseq_xling.text.tag_schemes import constrained_scheme
 
     sentences, gold, repaired = [], [], 0
     for sentence, lines in read_conll_with_lines(args.input, args.format, args.encoding, args.lang):
@@ -236,7 +237,7 @@ def run_tagging(args) -> List[Dict[str, object]]:
     predicted = hub.tag([s.tokens for s in sentences], args.lang, task, progress=True)
     scheme = hub.tag_scheme(task)
     if args.format in FORMAT_SCHEME:
-        if scheme.upper() in ("BIO", "IOB2", "BIOES"):  # a softmax head may predict invalid runs: repair them
+        if constrained_scheme(scheme):  # a softmax head may predict invalid runs: repair them
             predicted = [convert_tags(p, scheme, "IOB2", repair=True)[0] for p in predicted]
         result = span_f1(gold, predicted)
     else:

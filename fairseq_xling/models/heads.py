@@ -9,8 +9,7 @@ import torch.nn as nn
 
 from fairseq_xling.modules.crf import LinearChainCRF
 from fairseq_xling.modules.tag_schemes import allowed_transitions
-
-CONSTRAINED_SCHEMES = {"BIO", "IOB2", "BIOES"}
+from fairseq_xling.text.tag_schemes import constrained_scheme
 
 
 class SkipGramHead(nn.Module):
@@ -54,7 +53,8 @@ class TaggingHead(nn.Module):
         self.gates = nn.ModuleDict({lang: nn.Linear(input_dim, 1) for lang in langs})
         self.crf = None
         if crf:
-            constraints = allowed_transitions(tags, scheme) if scheme.upper() in CONSTRAINED_SCHEMES else ()
+            constrained = constrained_scheme(scheme)
+            constraints = allowed_transitions(tags, constrained) if constrained else ()
             self.crf = LinearChainCRF(len(tags), *constraints)
 
     def forward(self, encoder_out, lang: str, tags=None):

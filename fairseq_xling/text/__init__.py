@@ -2,7 +2,16 @@
 
 Nothing in this folder imports fairseq or torch, so the modules run (and test) without the trainer:
 
-    tokenize.py  XlingTokenizer / load_tokenizer: tokenize new text exactly as the training data was
-    corpus.py    language codes, checked line-aligned readers, vocabulary counts; CLI used by europarl.sh
-    align.py     word alignment (eflomal when installed, else a built-in IBM Model 1) + symmetrization
+    lines.py           CorpusError (FILE:LINE messages), the checked line reader, the line writer
+    languages.py       ISO 639-1 codes and their check
+    dictionary.py      fairseq dict.txt files: count, write, read, merge
+    metadata.py        preprocess.json, the record every pipeline leaves in its data-bin: read/write/update
+    tag_schemes.py     chunk tag schemes (IOB1, IOB2 = BIO, BIOES): names, tag parsing, transition rules
+    tag_conversion.py  conversions between those schemes, with repair
+    tokenize.py        XlingTokenizer: tokenize new text exactly as the training data was (from_metadata)
+    pipeline.py        the Preparer base class and CLI frame of the pipelines' ``prepare`` steps
+    corpus.py          line-aligned parallel corpora: readers, ``prepare`` and CLI used by europarl.sh
+    conll/             tagging corpora: readers, stream layout, dictionaries, ``prepare`` and CLI (conll.sh)
+    align.py           word alignment (eflomal when installed, else a built-in IBM Model 1) + symmetrization
+    word_vectors.py    word2vec text format
 """

@@ -13,16 +13,17 @@ Two aligners, both run in both directions and symmetrized with grow-diag-final-a
 CLI (several files are aligned together, so valid sentences profit from the train statistics)::
 
     python -m fairseq_xling.text.align --method auto --src train.de valid.de --tgt train.en valid.en \\
-        --out train.align valid.align [--meta preprocess.json]
+        --out train.align valid.align [--meta-dir DEST]
 """
 import argparse
-import json
 import os
 import sys
 import tempfile
 from typing import List, Sequence, Tuple
 
 import numpy as np
+
+from fairseq_xling.text.metadata import update_metadata
 
 Links = List[Tuple[int, int]]
 METHODS = ("auto", "eflomal", "ibm1")
@@ -201,7 +202,7 @@ def main(argv=None):
     parser.add_argument("--src", nargs="+", required=True, help="tokenized source files")
     parser.add_argument("--tgt", nargs="+", required=True, help="tokenized target files, line-aligned with --src")
     parser.add_argument("--out", nargs="+", required=True, help="one Pharaoh output file per --src file")
-    parser.add_argument("--meta", help="preprocess.json whose 'aligner' field records the method used")
+    parser.add_argument("--meta-dir", help="data-bin whose preprocess.json 'aligner' field records the method used")
     args = parser.parse_args(argv)
     if not len(args.src) == len(args.tgt) == len(args.out):
         parser.error("--src, --tgt and --out need the same number of files")
@@ -227,13 +228,8 @@ def main(argv=None):
             for sent_links in links[start : start + size]:
                 f.write(" ".join(f"{i}-{j}" for i, j in sent_links) + "\n")
         start += size
-    if args.meta:
-        with open(args.meta, encoding="utf-8") as f:
-            meta = json.load(f)
-        meta["aligner"] = f"{method}+{args.symmetrize}"
-        with open(args.meta, "w", encoding="utf-8") as f:
-            json.dump(meta, f, indent=2, ensure_ascii=False)
-            f.write("\n")
+    if args.meta_dir:
+        update_metadata(args.meta_dir, aligner=f"{method}+{args.symmetrize}")
     return 0
 
 

@@ -1,8 +1,9 @@
 """Checked readers for line-aligned parallel corpora and the ``prepare`` step of preprocess/europarl.sh.
 
-Every problem in the input stops the run with a :class:`CorpusError` whose message starts with
-``FILE:LINE:`` and says what was expected (different line counts, bytes that are not in the declared
-encoding, an empty file, malformed or out-of-range ``i-j`` alignments, malformed language codes).
+Every problem in the input stops the run with a :class:`~fairseq_xling.text.lines.CorpusError` whose
+message starts with ``FILE:LINE:`` and says what was expected (different line counts, bytes that are not
+in the declared encoding, an empty file, malformed or out-of-range ``i-j`` alignments, malformed
+language codes).
 
 CLI::
 
@@ -15,75 +16,19 @@ line), ``text/{train,valid}.align`` when alignment files were given, ``text/mono
 monolingual text was asked for, ``dict.{src,tgt}.txt`` (fairseq Dictionary format, counted over train +
 monolingual text) and ``preprocess.json``.
 """
-import argparse
-import json
 import os
 import sys
-from collections import Counter
 from dataclasses import dataclass, field
-from typing import Iterator, List, Optional, Sequence, Tuple
+from typing import Iterator, List, Optional, Sequence
 
-from fairseq_xling.text.langs import check_lang_code
+from fairseq_xling.text import pipeline
+from fairseq_xling.text.dictionary import by_count, count_tokens, write_dict
+from fairseq_xling.text.languages import check_lang
+from fairseq_xling.text.lines import CorpusError, count_lines, read_lines
 from fairseq_xling.text.tokenize import TOKENIZER_KINDS, XlingTokenizer
-
-# ISO 639-1 codes, to recognise WikiANN's "lang:" token prefix (conll.py); language options are checked
-# by shape (check_lang). The 24 official EU languages (the Europarl v7 languages are among them) come first.
-EU_LANGUAGES = frozenset(
-    "bg cs da de el en es et fi fr ga hr hu it lt lv mt nl pl pt ro sk sl sv".split()
-)
-ISO_639_1 = EU_LANGUAGES | frozenset(
-    """aa ab ae af ak am an ar as av ay az ba be bh bi bm bn bo br bs ca ce ch co cr cu cv cy dv dz ee eo
-    eu fa ff fj fo fy gd gl gn gu gv ha he hi ho ht hy hz ia id ie ig ii ik io is iu ja jv ka kg ki kj kk
-    kl km kn ko kr ks ku kv kw ky la lb lg li ln lo lu mg mh mi mk ml mn mr ms my na nb nd ne ng nn no nr
-    nv ny oc oj om or os pa pi ps qu rm rn ru rw sa sc sd se sg si sm sn so sq sr ss st su sw ta te tg th
-    ti tk tl tn to tr ts tt tw ty ug uk ur uz ve vi vo wa wo xh yi yo za zh zu""".split()
-)
-
-# fairseq's Dictionary adds these itself; a corpus token spelled the same would be a duplicate entry.
-FAIRSEQ_SPECIAL_SYMBOLS = frozenset(["<s>", "<pad>", "</s>", "<unk>"])
-
-
-class CorpusError(Exception):
-    """An input problem; the message names the file and line and what was expected."""
-
-
-def check_lang(code: str, option: str = "language") -> str:
-    """:func:`~fairseq_xling.text.langs.check_lang_code`, the rule --objectives shares, as a CorpusError."""
-    try:
-        return check_lang_code(code, option)
-    except ValueError as err:
-        raise CorpusError(str(err)) from None
-
 
 # ---------------------------------------------------------------------------------------------------
 # Readers
-
-
-def read_lines(path: str, encoding: str = "utf-8", hint: str = "") -> Iterator[Tuple[int, str]]:
-    """Yield ``(line_number, text)`` with CR/LF stripped, checking the declared encoding line by line.
-
-    Lines are split on ``\\n`` only (not on the other separators ``str.splitlines`` knows), so line
-    numbers match ``wc -l``/``sed -n Np``.
-    """
-    lineno = 0
-    with open(path, "rb") as f:
-        for lineno, raw in enumerate(f, start=1):
-            raw = raw.rstrip(b"\n").rstrip(b"\r")
-            try:
-                text = raw.decode(encoding)
-            except UnicodeDecodeError as err:
-                raise CorpusError(
-                    f"{path}:{lineno}: byte 0x{raw[err.start]:02x} at column {err.start + 1} is not valid "
-                    f"{encoding}; expected {encoding} text{hint}"
-                ) from None
-            yield lineno, text
-    if lineno == 0:
-        raise CorpusError(f"{path}:1: empty input; expected at least one line of text")
-
-
-def count_lines(path: str) -> int:
-    with open(path, "rb") as f:
-        return sum(1 for _ in f)
 
 
 def parse_alignment(text: str, path: str, lineno: int, src_len: int, tgt_len: int, swap: bool = False):
@@ -183,18 +128,17 @@ def _tokenize_all(tokenizer: XlingTokenizer, lines: Sequence[str], workers: int)
         return pool.map(tokenizer, lines, chunksize=500)
 
 
-class Preparer:
+class Preparer(pipeline.Preparer):
     """Turns the user's input files into tokenized train/valid/mono text, dictionaries and metadata."""
 
+    name = "europarl"
+
     def __init__(self, args):
-        self.args = args
+        super().__init__(args)
         kind = args.tokenizer
         self.src_tok = XlingTokenizer(args.src_lang, kind, args.lowercase)
         self.tgt_tok = XlingTokenizer(args.tgt_lang, kind, args.lowercase)
         self.swap_align = args.align_langs == f"{args.tgt_lang}-{args.src_lang}"
-
-    def log(self, msg):
-        print(f"[prepare] {msg}", file=sys.stderr)
 
     def _checked_pairs(self, rows: List[Row], src_path: str, tgt_path: str, align_path: Optional[str]):
         """Tokenize rows, drop pairs with an empty side, check alignments against token counts."""
@@ -251,10 +195,8 @@ class Preparer:
             )
         return kept, mono_src, mono_tgt
 
-    def run(self):
+    def prepare(self) -> dict:
         a = self.args
-        out_text = os.path.join(a.out_dir, "text")
-        os.makedirs(out_text, exist_ok=True)
         if a.align_file and a.tokenizer != "none":
             raise CorpusError(
                 f"{a.align_file}:1: alignment indices refer to the words of pre-tokenized text; "
@@ -292,10 +234,10 @@ class Preparer:
         if has_align and a.valid_src_file and not a.valid_align_file:
             raise CorpusError(f"{a.valid_src_file}:1: train has alignments; expected --valid-align-file too")
         for split, split_pairs in (("train", train), ("valid", valid)):
-            self._write(os.path.join(out_text, f"{split}.{a.src_lang}"), (p.src for p in split_pairs))
-            self._write(os.path.join(out_text, f"{split}.{a.tgt_lang}"), (p.tgt for p in split_pairs))
+            self.write_text(f"{split}.{a.src_lang}", (p.src for p in split_pairs))
+            self.write_text(f"{split}.{a.tgt_lang}", (p.tgt for p in split_pairs))
             if has_align:
-                self._write(os.path.join(out_text, f"{split}.align"), (p.align for p in split_pairs))
+                self.write_text(f"{split}.align", (p.align for p in split_pairs))
 
         counts = {"train": len(train), "valid": len(valid), "dropped_empty": dropped}
         mono_files = {}
@@ -309,11 +251,9 @@ class Preparer:
             if not lines:
                 continue
             toks = [t for t in _tokenize_all(tok, lines, a.workers) if t]
-            path = os.path.join(out_text, f"mono.{lang}")
-            self._write(path, toks)
-            mono_files[lang] = path
+            mono_files[lang] = self.write_text(f"mono.{lang}", toks)
             counts[f"mono.{lang}"] = len(toks)
-        self.log("counts " + json.dumps(counts))
+        self.log_counts(counts)
 
         # vocabulary: parallel train text + monolingual text, so that mono-only words get an entry
         src_counts = count_tokens(p.src for p in train)
@@ -325,12 +265,11 @@ class Preparer:
         if a.joined:
             joined = src_counts + tgt_counts
             src_counts = tgt_counts = joined
-        n_src = write_fairseq_dict(src_counts, os.path.join(a.out_dir, f"dict.{a.src_lang}.txt"), a.min_count)
-        n_tgt = write_fairseq_dict(tgt_counts, os.path.join(a.out_dir, f"dict.{a.tgt_lang}.txt"), a.min_count)
+        n_src = write_dict(by_count(src_counts, a.min_count), os.path.join(a.out_dir, f"dict.{a.src_lang}.txt"))
+        n_tgt = write_dict(by_count(tgt_counts, a.min_count), os.path.join(a.out_dir, f"dict.{a.tgt_lang}.txt"))
         self.log(f"vocabulary (min count {a.min_count}): {a.src_lang} {n_src}, {a.tgt_lang} {n_tgt} types")
 
-        meta = {
-            "pipeline": "europarl",
+        return {
             "layout": a.layout,
             "src": a.src_lang,
             "tgt": a.tgt_lang,
@@ -350,34 +289,6 @@ class Preparer:
                 "mono_lines": a.mono_lines,
             },
         }
-        with open(os.path.join(a.out_dir, "preprocess.json"), "w", encoding="utf-8") as f:
-            json.dump(meta, f, indent=2, ensure_ascii=False)
-            f.write("\n")
-
-    @staticmethod
-    def _write(path, lines):
-        with open(path, "w", encoding="utf-8", newline="\n") as f:
-            for line in lines:
-                f.write(line + "\n")
-
-
-def count_tokens(lines) -> Counter:
-    counter = Counter()
-    for line in lines:
-        counter.update(line.split())
-    return counter
-
-
-def write_fairseq_dict(counter: Counter, path: str, min_count: int) -> int:
-    """Write ``word count`` lines, most frequent first (fairseq ``Dictionary.add_from_file`` format)."""
-    entries = [
-        (word, n) for word, n in counter.items() if n >= min_count and word not in FAIRSEQ_SPECIAL_SYMBOLS
-    ]
-    entries.sort(key=lambda e: (-e[1], e[0]))
-    with open(path, "w", encoding="utf-8", newline="\n") as f:
-        for word, n in entries:
-            f.write(f"{word} {n}\n")
-    return len(entries)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -385,12 +296,12 @@ def write_fairseq_dict(counter: Counter, path: str, min_count: int) -> int:
 
 
 def _build_parser():
-    parser = argparse.ArgumentParser(prog="python -m fairseq_xling.text.corpus", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = pipeline.command_parser("fairseq_xling.text.corpus", __doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
     langs = sub.add_parser("check-langs", help="stop unless every argument is an ISO 639-1 or 639-3 code")
     langs.add_argument("codes", nargs="+")
+    langs.set_defaults(run=_check_langs)
 
     p = sub.add_parser("prepare", help="check, select, tokenize and split a parallel corpus")
     p.add_argument("--src-lang", required=True)
@@ -420,33 +331,32 @@ def _build_parser():
     p.add_argument("--layout", default="europarl")
     p.add_argument("--workers", type=int, default=1)
     p.add_argument("--out-dir", required=True)
+    p.set_defaults(run=_prepare)
     return parser
 
 
-def main(argv=None):
-    args = _build_parser().parse_args(argv)
-    try:
-        if args.command == "check-langs":
-            for code in args.codes:
-                check_lang(code)
-        elif args.command == "prepare":
-            check_lang(args.src_lang, "--src")
-            check_lang(args.tgt_lang, "--tgt")
-            if args.src_lang == args.tgt_lang:
-                raise CorpusError(f"--src/--tgt: both are {args.src_lang!r}; expected two different languages")
-            if args.align_langs is None:
-                args.align_langs = f"{args.src_lang}-{args.tgt_lang}"
-            elif args.align_langs not in (f"{args.src_lang}-{args.tgt_lang}", f"{args.tgt_lang}-{args.src_lang}"):
-                raise CorpusError(
-                    f"--align-langs: {args.align_langs!r}; expected {args.src_lang}-{args.tgt_lang} "
-                    f"or {args.tgt_lang}-{args.src_lang}"
-                )
-            Preparer(args).run()
-    except CorpusError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 1
-    return 0
+def _check_langs(args):
+    for code in args.codes:
+        check_lang(code)
 
+
+def _prepare(args):
+    check_lang(args.src_lang, "--src")
+    check_lang(args.tgt_lang, "--tgt")
+    if args.src_lang == args.tgt_lang:
+        raise CorpusError(f"--src/--tgt: both are {args.src_lang!r}; expected two different languages")
+    if args.align_langs is None:
+        args.align_langs = f"{args.src_lang}-{args.tgt_lang}"
+    elif args.align_langs not in (f"{args.src_lang}-{args.tgt_lang}", f"{args.tgt_lang}-{args.src_lang}"):
+        raise CorpusError(
+            f"--align-langs: {args.align_langs!r}; expected {args.src_lang}-{args.tgt_lang} "
+            f"or {args.tgt_lang}-{args.src_lang}"
+        )
+    Preparer(args).run()
+
+
+def main(argv=None) -> int:
+    return pipeline.run_command(_build_parser(), lambda args: args.run(args), argv)
 
 if __name__ == "__main__":
     sys.exit(main())

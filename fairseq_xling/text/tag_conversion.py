@@ -2,11 +2,8 @@
 
 Lin et al. (2018) train their CRF taggers on BIOES tags; the CoNLL-2002 and WikiANN releases use IOB2,
 CoNLL-2003 uses IOB1, and span F1 is scored on IOB2. So the pipeline reads IOB1/IOB2, writes BIOES, and
-predictions go back to IOB2 with :func:`bioes_to_iob2`.
-
-    IOB1   I-X inside a chunk; B-X only where a chunk of type X directly follows another one
-    IOB2   B-X begins every chunk, I-X continues it
-    BIOES  B-X begins, I-X continues, E-X ends a chunk of two or more tokens; S-X is a one-token chunk
+predictions go back to IOB2 with :func:`bioes_to_iob2`. The schemes, their names and the parsing of tags
+are in :mod:`fairseq_xling.text.tag_schemes`.
 
 An invalid sequence (an I-X, or in BIOES an E-X, that cannot follow the previous tag) raises
 :class:`TagSequenceError` with the position of the tag, unless ``repair=True``: then the tag starts a
@@ -15,49 +12,19 @@ returns ``(tags, n_repaired)``.
 """
 from typing import List, Sequence, Tuple
 
-SCHEMES = ("IOB1", "IOB2", "BIOES")
-# other spellings accepted on the command line
-SCHEME_ALIASES = {"BIO": "IOB2", "IOB": "IOB2", "IOBES": "BIOES"}
+from fairseq_xling.text.tag_schemes import OUTSIDE, TagSequenceError, can_follow, canonical_scheme, split_tag
 
-
-class TagSequenceError(ValueError):
-    """A tag that is malformed or cannot follow the previous one; ``index`` is its 0-based position."""
-
-    def __init__(self, index: int, message: str):
-        super().__init__(message)
-        self.index = index
-
-
-def canonical_scheme(name: str) -> str:
-    """``BIO`` -> ``IOB2`` etc.; raises ValueError for an unknown scheme name."""
-    scheme = SCHEME_ALIASES.get(name.upper(), name.upper())
-    if scheme not in SCHEMES:
-        raise ValueError(f"unknown tag scheme {name!r}; expected one of {', '.join(SCHEMES)} or BIO")
-    return scheme
-
-
-def split_tag(tag: str, prefixes: str, index: int = 0) -> Tuple[str, str]:
-    """``"B-PER"`` -> ``("B", "PER")``, ``"O"`` -> ``("O", "")``; raises for a tag outside the scheme."""
-    if tag == "O":
-        return "O", ""
-    prefix, dash, label = tag.partition("-")
-    if not dash or prefix not in prefixes or not label:
-        allowed = ", ".join(f"{p}-TYPE" for p in prefixes)
-        raise TagSequenceError(index, f"tag {tag!r} is not a chunk tag; expected O, {allowed}")
-    return prefix, label
+__all__ = ["TagSequenceError", "iob1_to_iob2", "check_iob2", "iob2_to_bioes", "bioes_to_iob2", "convert_tags"]
 
 
 def iob1_to_iob2(tags: Sequence[str]) -> Tuple[List[str], int]:
     """IOB1 -> IOB2: an I-X that starts a chunk becomes B-X. IOB1 has no invalid sequences (0 repaired)."""
     out = []
-    prev = "O"
+    prev = OUTSIDE
     for i, tag in enumerate(tags):
-        prefix, label = split_tag(tag, "BI", i)
-        if prefix == "I" and (prev == "O" or split_tag(prev, "BI")[1] != label):
-            out.append(f"B-{label}")
-        else:
-            out.append(tag)
-        prev = tag
+        prefix, label = split_tag(tag, "IOB1", i)
+        out.append(f"B-{label}" if prefix == "I" and prev[1] != label else tag)
+        prev = (prefix, label)
     return out, 0
 
 
@@ -65,19 +32,20 @@ def check_iob2(tags: Sequence[str], repair: bool = False) -> Tuple[List[str], in
     """Check IOB2 tags; an I-X not preceded by B-X or I-X raises, or with ``repair`` becomes B-X."""
     out: List[str] = []
     repaired = 0
+    prev = OUTSIDE
     for i, tag in enumerate(tags):
-        prefix, label = split_tag(tag, "BI", i)
-        if prefix == "I":
-            prev = out[-1] if out else "O"
-            if prev == "O" or prev[2:] != label:
-                if not repair:
-                    raise TagSequenceError(
-                        i, f"tag {tag!r} cannot follow {prev!r}; expected B-{label} to begin the chunk "
-                        f"(IOB2: I-{label} only after B-{label} or I-{label})"
-                    )
-                tag = f"B-{label}"
-                repaired += 1
+        prefix, label = split_tag(tag, "IOB2", i)
+        if not can_follow(prev, (prefix, label), "IOB2"):  # an I-X that does not continue a chunk of type X
+            if not repair:
+                prev_tag = out[-1] if out else "O"
+                raise TagSequenceError(
+                    i, f"tag {tag!r} cannot follow {prev_tag!r}; expected B-{label} to begin the chunk "
+                    f"(IOB2: I-{label} only after B-{label} or I-{label})"
+                )
+            prefix, tag = "B", f"B-{label}"
+            repaired += 1
         out.append(tag)
+        prev = (prefix, label)
     return out, repaired
 
 
@@ -108,9 +76,9 @@ def bioes_to_iob2(tags: Sequence[str], repair: bool = False) -> Tuple[List[str],
     repaired = 0
     open_label = None  # type of the chunk that the previous tag left open (B-X or I-X)
     for i, tag in enumerate(tags):
-        prefix, label = split_tag(tag, "BIES", i)
+        prefix, label = split_tag(tag, "BIOES", i)
         fixed_here = False
-        if open_label is not None and not (prefix in "IE" and label == open_label):
+        if open_label is not None and not (prefix in ("I", "E") and label == open_label):
             if not repair:
                 raise TagSequenceError(
                     i, f"tag {tag!r} cannot follow {tags[i - 1]!r}; expected I-{open_label} or E-{open_label} "
@@ -119,7 +87,7 @@ def bioes_to_iob2(tags: Sequence[str], repair: bool = False) -> Tuple[List[str],
             repaired += 1
             fixed_here = True
             open_label = None
-        if prefix in "IE" and open_label is None:
+        if prefix in ("I", "E") and open_label is None:
             if not repair:
                 prev = tags[i - 1] if i else "O"
                 raise TagSequenceError(
@@ -129,11 +97,11 @@ def bioes_to_iob2(tags: Sequence[str], repair: bool = False) -> Tuple[List[str],
             prefix = "B" if prefix == "I" else "S"
         if prefix == "O":
             out.append("O")
-        elif prefix in "BS":
+        elif prefix in ("B", "S"):
             out.append(f"B-{label}")
         else:
             out.append(f"I-{label}")
-        open_label = label if prefix in "BI" else None
+        open_label = label if prefix in ("B", "I") else None
     if open_label is not None:
         if not repair:
             raise TagSequenceError(
@@ -163,8 +131,3 @@ def convert_tags(tags: Sequence[str], source: str, target: str, repair: bool = F
     bioes, _ = iob2_to_bioes(iob2)  # iob2 is valid by now
     return bioes, repaired
 
-
-def scheme_tags(labels, scheme: str) -> List[str]:
-    """All tags of ``scheme`` for the chunk types ``labels``: ``O`` first, then per type in prefix order."""
-    prefixes = "BIES" if canonical_scheme(scheme) == "BIOES" else "BI"
-    return ["O"] + [f"{p}-{label}" for label in sorted(labels) for p in prefixes]

@@ -1,15 +1,14 @@
 """Word tokenization shared by the preprocess pipelines and the hub interface.
 
-The pipelines record how they tokenized in ``DEST/preprocess.json``; :func:`load_tokenizer` reads it back
-so that new sentences are tokenized the way the training data was.
+The pipelines record how they tokenized in ``DEST/preprocess.json`` (:mod:`fairseq_xling.text.metadata`);
+checkpoints carry that record, and :meth:`XlingTokenizer.from_metadata` rebuilds the same tokenizer, so new
+sentences are tokenized the way the training data was. Moses is fairseq's registered ``moses`` tokenizer.
 
 CLI (stdin -> stdout, one sentence per line)::
 
     python -m fairseq_xling.text.tokenize --lang de [--kind moses|none] [--lowercase] < in > out
 """
 import argparse
-import json
-import os
 import sys
 
 TOKENIZER_KINDS = ("moses", "none")
@@ -20,7 +19,8 @@ class XlingTokenizer:
 
     Args:
         lang: ISO 639-1 or 639-3 code; selects Moses' non-breaking prefixes and language rules.
-        kind: ``"moses"`` (sacremoses, no XML escaping) or ``"none"`` (whitespace split only, for
+        kind: ``"moses"`` (sacremoses through fairseq's ``moses`` tokenizer: no XML escaping, no aggressive
+            dash splitting) or ``"none"`` (whitespace split only, for
             pre-tokenized corpora such as ComTrans).
         lowercase: lowercase after tokenizing.
     """
@@ -33,13 +33,22 @@ class XlingTokenizer:
         self.lowercase = lowercase
         self._moses = None
         if kind == "moses":
-            from sacremoses import MosesTokenizer
+            from argparse import Namespace
 
-            self._moses = MosesTokenizer(lang=lang)
+            from fairseq.data import encoders
+
+            self._moses = encoders.build_tokenizer(Namespace(
+                tokenizer="moses", source_lang=lang, target_lang=lang, moses_no_escape=True, moses_no_dash_splits=True))
+
+    @classmethod
+    def from_metadata(cls, lang: str, meta: dict) -> "XlingTokenizer":
+        """The tokenizer a pipeline recorded in its metadata; without a record the text is taken as
+        pre-tokenized (``kind="none"``, no lowercasing)."""
+        return cls(lang, kind=meta.get("tokenizer", "none"), lowercase=bool(meta.get("lowercase", False)))
 
     def __call__(self, line: str) -> str:
         if self._moses is not None:
-            line = self._moses.tokenize(line, escape=False, return_str=True)
+            line = self._moses.encode(line)
         # split()/join() also turns tabs, CR, NBSP and other Unicode spaces into single spaces, which
         # keeps token counts identical to fairseq's own whitespace split of the binarised text.
         line = " ".join(line.split())
@@ -47,20 +56,6 @@ class XlingTokenizer:
 
     def __repr__(self):
         return f"XlingTokenizer(lang={self.lang!r}, kind={self.kind!r}, lowercase={self.lowercase})"
-
-
-def load_tokenizer(data_dir: str, lang: str) -> XlingTokenizer:
-    """The tokenizer that produced ``data_dir``, read from ``data_dir/preprocess.json``.
-
-    Without that file (a data-bin made by other means) the text is taken as pre-tokenized:
-    ``kind="none"``, no lowercasing.
-    """
-    meta_path = os.path.join(data_dir, "preprocess.json")
-    if not os.path.exists(meta_path):
-        return XlingTokenizer(lang, kind="none", lowercase=False)
-    with open(meta_path, encoding="utf-8") as f:
-        meta = json.load(f)
-    return XlingTokenizer(lang, kind=meta.get("tokenizer", "none"), lowercase=bool(meta.get("lowercase", False)))
 
 
 def main(argv=None):

@@ -53,7 +53,7 @@ def test_cli_writes_one_file_per_input_and_records_method(tmp_path):
     meta.write_text(json.dumps({"aligner": "auto"}))
     rc = xalign.main(["--method", "ibm1", "--src", str(paths["a.de"]), str(paths["b.de"]),
                       "--tgt", str(paths["a.en"]), str(paths["b.en"]),
-                      "--out", str(tmp_path / "a.align"), str(tmp_path / "b.align"), "--meta", str(meta)])
+                      "--out", str(tmp_path / "a.align"), str(tmp_path / "b.align"), "--meta-dir", str(tmp_path)])
     assert rc == 0
     assert len((tmp_path / "a.align").read_text().splitlines()) == 15
     assert len((tmp_path / "b.align").read_text().splitlines()) == 5

@@ -1,7 +1,7 @@
 """check_lang_code: ISO 639-1 and ISO 639-3 codes pass, anything else names the option and the rule."""
 import pytest
 
-from fairseq_xling.text.langs import check_lang_code
+from fairseq_xling.text.languages import check_lang_code
 
 
 @pytest.mark.parametrize("code", ["de", "en", "nl", "ace", "ckb", "yue"])

@@ -6,12 +6,10 @@ import pytest
 from fairseq_xling.text.tag_conversion import (
     TagSequenceError,
     bioes_to_iob2,
-    canonical_scheme,
     check_iob2,
     convert_tags,
     iob1_to_iob2,
     iob2_to_bioes,
-    scheme_tags,
 )
 
 
@@ -81,11 +79,11 @@ def test_bioes_invalid_and_repair():
     assert bioes_to_iob2(["B-PER", "I-LOC", "E-LOC"], repair=True) == (["B-PER", "B-LOC", "I-LOC"], 1)
 
 
-def test_scheme_names_and_tag_sets():
-    assert canonical_scheme("bio") == "IOB2" and canonical_scheme("IOBES") == "BIOES"
-    with pytest.raises(ValueError):
-        canonical_scheme("BILOU")
+def test_target_iob1_and_malformed_prefixes():
     with pytest.raises(ValueError):
         convert_tags(["O"], "IOB2", "IOB1")
-    assert scheme_tags({"PER", "LOC"}, "BIO") == ["O", "B-LOC", "I-LOC", "B-PER", "I-PER"]
-    assert len(scheme_tags({"PER", "LOC"}, "BIOES")) == 9
+    for bad in ("-PER", "BI-PER", "S-PER"):
+        with pytest.raises(TagSequenceError, match="not a chunk tag"):
+            check_iob2(["O", bad])
+    with pytest.raises(TagSequenceError, match="not a chunk tag"):
+        bioes_to_iob2(["-PER"])

@@ -1,6 +1,6 @@
 import json
 
-from fairseq_xling.text.tokenize import XlingTokenizer, load_tokenizer
+from fairseq_xling.text.tokenize import XlingTokenizer
 
 
 def test_moses_splits_punctuation_without_escaping():
@@ -15,9 +15,8 @@ def test_none_only_normalises_whitespace_and_lowercases():
     assert XlingTokenizer("en", kind="none")("A  B") == "A B"
 
 
-def test_load_tokenizer_reads_preprocess_json(tmp_path):
-    assert load_tokenizer(str(tmp_path), "en").kind == "none"  # no preprocess.json
-    (tmp_path / "preprocess.json").write_text(json.dumps({"tokenizer": "moses", "lowercase": True}))
-    tok = load_tokenizer(str(tmp_path), "fr")
+def test_the_tokenizer_a_pipeline_recorded():
+    assert XlingTokenizer.from_metadata("en", {}).kind == "none"  # no record: pre-tokenized text
+    tok = XlingTokenizer.from_metadata("fr", {"tokenizer": "moses", "lowercase": True})
     assert (tok.kind, tok.lowercase, tok.lang) == ("moses", True, "fr")
     assert tok("Bonjour, Paris.") == "bonjour , paris ."

@@ -13,7 +13,7 @@ from fairseq.criterions import CRITERION_DATACLASS_REGISTRY
 from fairseq.data import data_utils, indexed_dataset
 
 from fairseq_xling.data.spec import fill_dataclass, parse_spec, registrar, split_specs
-from fairseq_xling.text.langs import check_lang_code
+from fairseq_xling.text.languages import check_lang_code
 
 OBJECTIVE_REGISTRY = {}
 register_objective = registrar(OBJECTIVE_REGISTRY, "objective type")
@@ -44,9 +44,9 @@ class ObjectiveConfig:
     def metadata(self, data_dir: str) -> dict:
         """What the pipeline recorded about the data (``preprocess.json``): saved in checkpoints, so that the hub
         reads raw text as the data was read (tokenizer, lowercase, sub-word model, tag scheme)."""
-        from fairseq_xling.data.text_encoder import read_metadata
+        from fairseq_xling.data.text_encoder import portable_metadata
 
-        return read_metadata(data_dir)
+        return portable_metadata(data_dir)
 
     def dictionary_files(self, data_dir: str, langs: List[str]) -> Dict[Tuple[str, str], str]:
         """(vocabulary name, language) -> dictionary file. The task gathers them into one

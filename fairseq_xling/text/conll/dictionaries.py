@@ -1,0 +1,87 @@
+"""The three dictionaries of a tagging data-bin: ``dict.word.txt``, ``dict.char.txt``, ``dict.tag.txt``.
+
+Words and characters are counted over the (selected) training sentences; tags are a closed set in a
+fixed order (NER: ``O``, then the scheme's prefixes for every chunk type seen in any split; POS: the 17
+UPOS tags). Any of the three can instead be given (``--word-dict`` ...): one file is copied, several are
+merged (:func:`fairseq_xling.text.dictionary.merge_dicts`); every tag of the data must then be in the
+tag dictionary. The file format and the generic operations are in :mod:`fairseq_xling.text.dictionary`.
+"""
+import os
+from collections import Counter
+from typing import Dict, List, Optional, Sequence
+
+from fairseq_xling.text.conll.layout import WORD_SEPARATOR, word_symbol
+from fairseq_xling.text.conll.readers import UPOS_TAGS, Sentence
+from fairseq_xling.text.dictionary import by_count, read_dict, write_dict, write_merged_dict
+from fairseq_xling.text.lines import CorpusError
+from fairseq_xling.text.tag_schemes import scheme_tags, split_tag
+
+KINDS = ("word", "char", "tag")
+
+
+def dict_path(out_dir: str, kind: str) -> str:
+    return os.path.join(out_dir, f"dict.{kind}.txt")
+
+
+def tag_set(data: Dict[str, List[Sentence]], task: str, scheme: str) -> List[str]:
+    """The closed tag set of the data-bin, in dictionary order (tags of ``data`` are in ``scheme``)."""
+    if task == "pos":
+        return list(UPOS_TAGS)
+    labels = {split_tag(tag, scheme)[1] for sentences in data.values() for s in sentences for tag in s.tags
+              if tag != "O"}
+    return scheme_tags(labels, scheme)
+
+
+def write_dictionaries(
+    out_dir: str,
+    data: Dict[str, List[Sentence]],
+    files: Dict[str, str],
+    task: str,
+    scheme: str,
+    lowercase: bool = False,
+    min_count: int = 1,
+    word_dict: Optional[Sequence[str]] = None,
+    char_dict: Optional[Sequence[str]] = None,
+    tag_dict: Optional[Sequence[str]] = None,
+) -> Dict[str, int]:
+    """Write ``dict.{word,char,tag}.txt`` into ``out_dir``; returns their sizes by kind.
+
+    ``data``: the sentences of each split (tokens as :func:`~fairseq_xling.text.conll.layout.fairseq_token`,
+    tags in ``scheme``), ``files``: the file of each split (for error messages). ``lowercase``: of the word
+    dictionary (characters keep their case). ``min_count``: of words (all characters are kept).
+    ``word_dict``/``char_dict``/``tag_dict``: given dictionaries to use instead of counting.
+    """
+    train = data["train"]
+    vocab = {}
+    if word_dict:
+        vocab["word"] = write_merged_dict(word_dict, dict_path(out_dir, "word"))
+    else:
+        words = Counter(word_symbol(t, lowercase) for s in train for t in s.tokens)
+        vocab["word"] = write_dict(by_count(words, min_count), dict_path(out_dir, "word"))
+    if char_dict:
+        vocab["char"] = write_merged_dict(char_dict, dict_path(out_dir, "char"), must_hold=[WORD_SEPARATOR],
+                                          expected="char dictionaries written by conll.sh")
+    else:
+        chars = Counter(ch for s in train for t in s.tokens for ch in t)
+        chars[WORD_SEPARATOR] = sum(len(s.tokens) - 1 for s in train)
+        vocab["char"] = write_dict(by_count(chars), dict_path(out_dir, "char"))
+    if tag_dict:
+        vocab["tag"] = write_merged_dict(tag_dict, dict_path(out_dir, "tag"))
+        _check_known_tags(data, files, set(read_dict(dict_path(out_dir, "tag"))), scheme, tag_dict)
+    else:
+        tag_counts = Counter(tag for s in train for tag in s.tags)
+        entries = ((t, tag_counts[t]) for t in tag_set(data, task, scheme))
+        vocab["tag"] = write_dict(entries, dict_path(out_dir, "tag"))
+    return vocab
+
+
+def _check_known_tags(data: Dict[str, List[Sentence]], files: Dict[str, str], known: set, scheme: str,
+                      tag_dict: Sequence[str]):
+    for split, sentences in data.items():
+        for s in sentences:
+            for tag in s.tags:
+                if tag not in known:
+                    raise CorpusError(
+                        f"{files[split]}:{s.first_line}: tag {tag!r} (in the sentence starting here, {scheme}) is "
+                        f"not in --tag-dict {' '.join(tag_dict)}; expected one of {' '.join(sorted(known))}"
+                    )

@@ -1,0 +1,76 @@
+"""What the Python steps of the preprocess/ pipelines share: the :class:`Preparer` base and the CLI frame.
+
+A pipeline's ``prepare`` command (``python -m fairseq_xling.text.corpus prepare`` for europarl.sh,
+``python -m fairseq_xling.text.conll prepare`` for conll.sh) reads and checks the user's files and writes
+into ``--out-dir``: the plain text in ``text/`` (fairseq-preprocess input), the dictionaries and
+``preprocess.json``. The shell script then binarises the text.
+"""
+import argparse
+import json
+import os
+import sys
+from typing import Callable, Iterable, Optional, Sequence
+
+from fairseq_xling.text.lines import CorpusError, write_lines
+from fairseq_xling.text.metadata import write_metadata
+
+
+class Preparer:
+    """Base of the pipelines' ``prepare`` steps.
+
+    :meth:`run` creates ``out_dir/text``, calls :meth:`prepare` (the pipeline's work, which returns its
+    metadata) and writes ``preprocess.json`` with ``"pipeline": name`` as its first field. Problems in the
+    input raise :class:`~fairseq_xling.text.lines.CorpusError`.
+    """
+
+    name = ""  # the pipeline's name: the "pipeline" field of preprocess.json
+
+    def __init__(self, args: argparse.Namespace):
+        self.args = args
+        self.out_dir = args.out_dir
+        self.text_dir = os.path.join(args.out_dir, "text")
+
+    def run(self):
+        os.makedirs(self.text_dir, exist_ok=True)
+        meta = self.prepare()
+        write_metadata(self.out_dir, {"pipeline": self.name, **meta})
+
+    def prepare(self) -> dict:
+        """Write text and dictionaries into ``out_dir``; return the metadata (without ``pipeline``)."""
+        raise NotImplementedError
+
+    def log(self, msg: str):
+        print(f"[prepare] {msg}", file=sys.stderr)
+
+    def log_counts(self, counts: dict):
+        self.log("counts " + json.dumps(counts))
+
+    def text_path(self, name: str) -> str:
+        return os.path.join(self.text_dir, name)
+
+    def write_text(self, name: str, lines: Iterable[str]) -> str:
+        """Write ``lines`` to ``out_dir/text/name``, one a line; returns the path."""
+        path = self.text_path(name)
+        write_lines(path, lines)
+        return path
+
+
+def command_parser(module: str, doc: str) -> argparse.ArgumentParser:
+    """The argument parser of ``python -m module``, with the module's docstring as its description."""
+    return argparse.ArgumentParser(prog=f"python -m {module}", description=doc,
+                                   formatter_class=argparse.RawDescriptionHelpFormatter)
+
+
+def run_command(parser: argparse.ArgumentParser, command: Callable[[argparse.Namespace], None],
+                argv: Optional[Sequence[str]] = None) -> int:
+    """Parse ``argv`` and run ``command``; a :class:`CorpusError` is printed as ``error: ...``.
+
+    Returns the exit status: 0, or 1 after an input problem.
+    """
+    args = parser.parse_args(argv)
+    try:
+        command(args)
+    except CorpusError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    return 0
