@@ -11,7 +11,7 @@
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-EUROPARL_URL="https://www.statmt.org/europarl/v7/{pair}.tgz"
+EUROPARL_URL=$(source_url europarl)
 
 usage() {
     cat >&2 <<'EOF'

@@ -40,6 +40,25 @@ fairseq_preprocess() {
     fi
 }
 
+# source_url CORPUS: the download address of CORPUS, from preprocess/sources.tsv (every corpus's URL, one place)
+source_url() {
+    awk -F'\t' -v c="$1" '$1 == c { print $2; found = 1 } END { exit !found }' \
+        "$(dirname "${BASH_SOURCE[0]}")/sources.tsv" || die "preprocess/sources.tsv has no corpus $1"
+}
+
+# require_corpus DATA CORPUS FILE...: stop unless every FILE (relative to DATA) exists, naming what to download
+# and where to put it (preprocess/sources.tsv)
+require_corpus() {
+    local data="$1" corpus="$2" missing=() f
+    shift 2
+    for f in "$@"; do [[ -f "$data/$f" ]] || missing+=("$data/$f"); done
+    ((${#missing[@]} == 0)) && return 0
+    local row
+    row=$(awk -F'\t' -v c="$corpus" '$1 == c' "$(dirname "${BASH_SOURCE[0]}")/sources.tsv")
+    die "missing ${missing[*]}: download $corpus from $(cut -f2 <<< "$row") and put it in" \
+        "$data/$(cut -f3 <<< "$row") ($(cut -f4 <<< "$row")); or set XLING_DATA to a folder that has it"
+}
+
 # fetch_url URL OUT: download URL to OUT (atomically: OUT appears only when complete)
 fetch_url() {
     local url="$1" out="$2"

@@ -11,7 +11,11 @@ DATA=${XLING_DATA:-../shared/data}
 WORK=${WORK:-work/demo}
 UPDATES=${UPDATES:-3000}
 export PYTHON=${PYTHON:-python}
-[[ -d "$DATA/comtrans_de_en" ]] || { echo "demo: $DATA/comtrans_de_en not found; set XLING_DATA" >&2; exit 1; }
+. preprocess/lib.sh  # require_corpus: a missing corpus stops the demo, naming where to download it
+require_corpus "$DATA" comtrans comtrans_de_en/comtrans.{g,e,a} comtrans_de_en/comtrans-dev.{g,e}
+require_corpus "$DATA" wikiann wikiann/{de,en}/train
+require_corpus "$DATA" multi30k multi30k/train.{de,en}
+require_corpus "$DATA" udhr2 udhr2/{deu,eng}.txt
 mkdir -p "$WORK"
 
 echo "== 1/4 monolingual text"

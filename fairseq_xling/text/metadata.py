@@ -4,7 +4,8 @@ It records how the data-bin was made, so that readers can do the same to new tex
 streams. Every pipeline writes ``pipeline`` (``"europarl"`` or ``"conll"``) first; the other fields are
 the pipeline's (preprocess/README.md lists them). Read by, among others:
 
-    tokenizer, lowercase   :func:`fairseq_xling.text.tokenize.load_tokenizer` (europarl)
+    tokenizer, lowercase   checkpoints (task state) and :meth:`fairseq_xling.text.tokenize.XlingTokenizer.from_metadata`
+    bpe, bpe_model         checkpoints: the sub-word model (data/text_encoder.py)
     scheme, lowercase      the tagging objective and the hub interface (conll: BIOES, IOB2 or UPOS)
     aligner                updated by ``python -m fairseq_xling.text.align --meta-dir``
 
