@@ -12,7 +12,6 @@ import os
 import torch
 
 from benchmarks.common import Timer, set_threads
-from fairseq_xling.data.parallel_dataset import collate_side
 from fairseq_xling.hub_interface import XlingHubInterface
 
 
@@ -30,9 +29,7 @@ def main():
     with open(args.text, encoding="utf-8") as f:
         sentences = [line.strip() for line in f if line.strip()][: args.n]
     hub = XlingHubInterface.from_pretrained(os.path.dirname(args.checkpoint), os.path.basename(args.checkpoint))
-    tokens = hub.binarize(sentences, args.lang)
-    pad = hub.task.vocab.pad(args.lang)
-    batches = [collate_side([tokens[i] for i in b], pad, args.lang) for b in hub.batches(tokens)]
+    batches = [hub.collate(hub.binarize([sentences[i] for i in b], args.lang), args.lang) for b in hub.plan(sentences)]
     hub.encode(sentences[:200], args.lang)  # warm-up
     hub_s, bare_s = [], []
     for _ in range(args.repeats):  # interleaved, best of n: the least disturbed run of each

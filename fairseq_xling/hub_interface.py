@@ -7,6 +7,7 @@ mapped with the training dictionaries, sorted by length and batched; vectors com
 equal the model's own forward pass in eval mode.
 """
 import os
+from concurrent.futures import ThreadPoolExecutor
 from typing import Dict, List, Optional
 
 import numpy as np
@@ -15,7 +16,6 @@ import torch.nn as nn
 from tqdm import tqdm
 
 from fairseq_xling.data.objectives.tagging import tagging_head
-from fairseq_xling.data.parallel_dataset import collate_side
 from fairseq_xling.models.heads import TaggingHead
 
 
@@ -57,24 +57,34 @@ class XlingHubInterface(nn.Module):
         """Raw text -> the space-separated tokens (words or sub-words) the model reads."""
         return self.task.text_encoder(lang)(sentence)
 
-    def binarize(self, sentences: List[str], lang: str, tokenized: bool = False) -> List[torch.Tensor]:
+    def binarize(self, sentences: List[str], lang: str, tokenized: bool = False,
+                 numbers: Optional[List[int]] = None) -> List[np.ndarray]:
+        """Token ids of each sentence (what ``Dictionary.encode_line(append_eos=False)`` gives, without its
+        per-token tensor writes). ``numbers``: the sentences' numbers in error messages (default 0, 1, ...)."""
         if lang not in self.task.vocab.dicts:
             raise ValueError(f"the model knows no language {lang!r}; it has {', '.join(self.task.vocab.langs)}")
         dictionary = self.task.vocab.dicts[lang]
-        index, unk = dictionary.indices, dictionary.unk()
+        get, unk = dictionary.indices.get, dictionary.unk()
+        split = str.split if tokenized else self.task.text_encoder(lang).tokens
         out = []
-        for i, sentence in enumerate(sentences):
-            line = sentence if tokenized else self.tokenize(sentence, lang)
-            # what Dictionary.encode_line(append_eos=False) gives, without its per-token tensor writes
-            ids = torch.tensor([index.get(word, unk) for word in line.split()], dtype=torch.long)
-            if len(ids) == 0:
+        for i, sentence in zip(range(len(sentences)) if numbers is None else numbers, sentences):
+            ids = [get(token, unk) for token in split(sentence)]
+            if not ids:
                 raise ValueError(f"sentence {i} ({sentence!r}) is empty after tokenisation")
-            out.append(ids)
+            out.append(np.array(ids, dtype=np.int64))
         return out
 
-    def batches(self, tokens: List[torch.Tensor]):
+    def collate(self, ids: List[np.ndarray], lang: str) -> dict:
+        """A right-padded batch of token ids: the model's ``net_input``, on the model's device."""
+        lengths = np.fromiter((len(x) for x in ids), dtype=np.int64, count=len(ids))
+        tokens = np.full((len(ids), lengths.max()), self.task.vocab.pad(lang), dtype=np.int64)  # B x T
+        for row, x in enumerate(ids):
+            tokens[row, : len(x)] = x
+        return {"src_tokens": torch.from_numpy(tokens).to(self.device), "src_lengths": torch.from_numpy(lengths),
+                "src_lang": lang}
+
+    def batches(self, lengths: List[int]):
         """Index lists of length-sorted batches within max_sentences / max_tokens."""
-        lengths = [len(t) for t in tokens]
         order = np.argsort(lengths, kind="stable")
         batch, longest = [], 0
         for i in order:
@@ -87,15 +97,28 @@ class XlingHubInterface(nn.Module):
         if batch:
             yield batch
 
+    def plan(self, sentences: List[str]) -> List[List[int]]:
+        """The batches :meth:`encode` runs: sentences sorted by their number of spaces + 1, an estimate of their
+        length that costs no tokenisation, so that each batch is tokenised while the model runs the one
+        before it (padding does not change the outputs, so any grouping gives the same vectors)."""
+        return list(self.batches([sentence.count(" ") + 1 for sentence in sentences]))
+
     @torch.no_grad()
     def _run(self, sentences, lang, tokenized, progress):
-        tokens = self.binarize(sentences, lang, tokenized)
-        pad = self.task.vocab.pad(lang)
-        batches = list(self.batches(tokens))
-        for batch in tqdm(batches, desc=f"encode {lang}", disable=not progress, unit="batch"):
-            net_input = collate_side([tokens[i] for i in batch], pad, lang)
-            net_input = {k: v.to(self.device) if torch.is_tensor(v) else v for k, v in net_input.items()}
-            yield batch, self.model(**net_input)
+        if lang not in self.task.vocab.dicts:  # before the thread starts: the error is the caller's
+            raise ValueError(f"the model knows no language {lang!r}; it has {', '.join(self.task.vocab.langs)}")
+        batches = self.plan(sentences)
+
+        def prepare(batch):  # Python work, in a thread: the model's forward releases the GIL
+            return self.collate(self.binarize([sentences[i] for i in batch], lang, tokenized, numbers=batch), lang)
+
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pending = pool.submit(prepare, batches[0]) if batches else None
+            for k, batch in enumerate(tqdm(batches, desc=f"encode {lang}", disable=not progress, unit="batch")):
+                net_input = pending.result()
+                if k + 1 < len(batches):
+                    pending = pool.submit(prepare, batches[k + 1])
+                yield batch, self.model(**net_input)
 
     @property
     def tag_heads(self) -> Dict[str, List[str]]:
@@ -155,7 +178,7 @@ class XlingHubInterface(nn.Module):
                           "chars": [torch.tensor([chars.index(c) for c in t]) for t in tokens],
                           "tags": torch.zeros(len(tokens), dtype=torch.long)})
         out = [None] * len(sentences)
-        batches = list(self.batches([item["words"] for item in items]))
+        batches = list(self.batches([len(item["words"]) for item in items]))
         for batch in tqdm(batches, desc=f"tag {lang}", disable=not progress, unit="batch"):
             sample = collate_tagged([items[i] for i in batch], words.pad(), chars.pad(), lang, tagging_head(task),
                                     with_tags=False)

@@ -179,3 +179,12 @@ def test_the_sub_word_model_travels_with_the_checkpoint(tmp_path):
     (ids,) = hub.binarize([unseen], "de")
     assert hub.task.vocab.dicts["de"].unk() not in ids.tolist()
     assert hub.encode([unseen], "de").shape == (1, 16)
+
+
+def test_hub_errors_name_the_sentence(pretrained):
+    _, ckpt = pretrained
+    hub = XlingHubInterface.from_pretrained(str(ckpt.parent), ckpt.name)
+    with pytest.raises(ValueError, match=r"sentence 2 \(' '\) is empty"):
+        hub.encode(["d1 d2", "d3", " "], "de")
+    with pytest.raises(ValueError, match="no language 'fr'"):
+        hub.encode(["d1"], "fr")

@@ -11,7 +11,7 @@ import hashlib
 import os
 import tempfile
 from argparse import Namespace
-from typing import Optional
+from typing import List, Optional
 
 from fairseq_xling.text.metadata import metadata_path, read_metadata
 from fairseq_xling.text.tokenize import XlingTokenizer
@@ -72,6 +72,9 @@ class RawTextEncoder:
     def lowercase(self) -> bool:
         return self.words.lowercase
 
+    def tokens(self, line: str) -> List[str]:
+        tokens = self.words.tokens(line)
+        return self.bpe.encode(" ".join(tokens)).split() if self.bpe is not None else tokens
+
     def __call__(self, line: str) -> str:
-        line = self.words(line)
-        return self.bpe.encode(line) if self.bpe is not None else line
+        return " ".join(self.tokens(line))

@@ -53,8 +53,9 @@ class BiLSTMAvgEncoder(XlingEncoder):
         pad_mask = src_tokens.eq(vocab.pad(src_lang))  # B x T
         x = self.dropout(self.embed_tokens(vocab.rows(src_lang, src_tokens)))  # B x T x E
         layers = [x] + (self.lstm.forward_layers(x, src_lengths) if self.lstm is not None else [])
-        top = layers[-1].masked_fill(pad_mask.unsqueeze(-1), 0.0)  # B x T x D
-        return encoder_output(layers, pad_mask, masked_mean(top, pad_mask))
+        out = encoder_output(layers, pad_mask)
+        out["sentence_emb"] = masked_mean(out["token_features"], pad_mask)  # B x D
+        return out
 
 
 @register_model("xling_bilstm_avg", dataclass=XlingBiLSTMAvgConfig)

@@ -96,8 +96,9 @@ class CharCNNBiLSTMEncoder(XlingEncoder):
         if self.highway is not None:
             x = self.highway(x)
         h = self.dropout(lstm(x, src_lengths))  # B x T x 2H
-        top = h.masked_fill(pad_mask.unsqueeze(-1), 0.0)
-        return encoder_output([x, h], pad_mask, masked_mean(top, pad_mask))
+        out = encoder_output([x, h], pad_mask)
+        out["sentence_emb"] = masked_mean(out["token_features"], pad_mask)  # B x 2H
+        return out
 
 
 @register_model("xling_char_cnn_tagger", dataclass=XlingCharCNNTaggerConfig)

@@ -59,10 +59,11 @@ class XlingModelConfig(FairseqDataclass):
                 "(e.g. from XlingHubInterface.save_word_vectors of a JMT model)"})
 
 
-def encoder_output(layers, pad_mask: torch.Tensor, sentence_emb: torch.Tensor) -> dict:
-    """The encoder contract's dict; ``token_features`` is the top layer with zeros at padding."""
+def encoder_output(layers, pad_mask: torch.Tensor) -> dict:
+    """The encoder contract's dict but ``sentence_emb``, which the encoder adds (its pooling is its own):
+    ``token_features`` is the top layer with zeros at padding."""
     top = layers[-1].masked_fill(pad_mask.unsqueeze(-1), 0.0)  # B x T x C
-    return {"layers": list(layers), "token_features": top, "pad_mask": pad_mask, "sentence_emb": sentence_emb}
+    return {"layers": list(layers), "token_features": top, "pad_mask": pad_mask}
 
 
 class XlingEncoder(nn.Module):

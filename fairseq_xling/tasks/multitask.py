@@ -111,6 +111,9 @@ class XlingMultitaskTask(FairseqTask):
         return {"vocabs": {name: v.to_state() for name, v in self.vocabs.items()}, "data_meta": self.data_meta}
 
     def load_state_dict(self, state):
+        if "vocabs" not in state:
+            raise ValueError("this checkpoint carries no vocabularies: it was written by fairseq_xling before its "
+                             "model layer (retrain it)")
         self.vocabs = {name: MultilingualVocab.from_state(s) for name, s in state["vocabs"].items()}
         self.data_meta = state.get("data_meta", {})
         self._text_encoders = {}

@@ -10,6 +10,7 @@ CLI (stdin -> stdout, one sentence per line)::
 """
 import argparse
 import sys
+from typing import List
 
 TOKENIZER_KINDS = ("moses", "none")
 
@@ -46,13 +47,15 @@ class XlingTokenizer:
         pre-tokenized (``kind="none"``, no lowercasing)."""
         return cls(lang, kind=meta.get("tokenizer", "none"), lowercase=bool(meta.get("lowercase", False)))
 
-    def __call__(self, line: str) -> str:
+    def tokens(self, line: str) -> List[str]:
         if self._moses is not None:
             line = self._moses.encode(line)
-        # split()/join() also turns tabs, CR, NBSP and other Unicode spaces into single spaces, which
-        # keeps token counts identical to fairseq's own whitespace split of the binarised text.
-        line = " ".join(line.split())
-        return line.lower() if self.lowercase else line
+        # split() also splits at tabs, CR, NBSP and other Unicode spaces, as fairseq's own whitespace split of
+        # the binarised text does, so token counts agree
+        return (line.lower() if self.lowercase else line).split()
+
+    def __call__(self, line: str) -> str:
+        return " ".join(self.tokens(line))
 
     def __repr__(self):
         return f"XlingTokenizer(lang={self.lang!r}, kind={self.kind!r}, lowercase={self.lowercase})"
