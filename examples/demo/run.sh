@@ -28,7 +28,7 @@ bash preprocess/europarl.sh --layout comtrans --data-dir "$DATA/comtrans_de_en" 
 train() {  # name objectives updates
     echo "== training $1 ($2, $3 updates)"
     fairseq-train "$BIN" --user-dir fairseq_xling --task xling_multitask --objectives "$2" \
-        --criterion xling_multitask --arch xling_sent_lstm_128 --optimizer adam --lr 0.001 \
+        --arch xling_sent_lstm_128 --optimizer adam --lr 0.001 \
         --lr-scheduler step --lr-deacy-period 10000 --lr-decay 0.98 --batch-size 50 --max-update "$3" \
         --validate-interval-updates 1000 --save-interval-updates 1000 --keep-interval-updates 1 \
         --no-epoch-checkpoints --save-dir "$WORK/checkpoints/$1" --cpu --num-workers 0 --seed 1 \
@@ -43,7 +43,7 @@ echo "== 4/4 retrieval on comtrans-dev"
 results="$WORK/retrieval.jsonl"
 : > "$results"
 for model in sent_lstm jmt_sent_lstm; do
-    xling-eval retrieval --checkpoint "$WORK/checkpoints/$model/checkpoint_last.pt" --data "$BIN" \
+    xling-eval retrieval --checkpoint "$WORK/checkpoints/$model/checkpoint_last.pt" \
         --src-file "$BIN/text/valid.de" --tgt-file "$BIN/text/valid.en" --src-lang de --tgt-lang en \
         --num-distractors 999 | sed "s/^{/{\"model\": \"$model\", /" >> "$results"
 done

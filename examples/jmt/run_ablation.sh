@@ -33,13 +33,13 @@ run() {  # model arch objectives updates pairs
     echo "== $name: $3, $4 updates"
     local start=$SECONDS
     fairseq-train "$bin" --user-dir fairseq_xling --task xling_multitask --objectives "$3" \
-        --criterion xling_multitask --arch "$2" --optimizer adam --lr 0.001 --lr-scheduler step \
+        --arch "$2" --optimizer adam --lr 0.001 --lr-scheduler step \
         --lr-deacy-period 10000 --lr-decay 0.98 --batch-size 50 --max-update "$4" \
         --validate-interval-updates 500 --save-interval-updates 500 --keep-interval-updates 1 --no-epoch-checkpoints \
         --best-checkpoint-metric similarity_de-en:loss --save-dir "$WORK/checkpoints/$name" --cpu --num-workers 0 \
         --seed 1 --log-format simple --log-interval 500 > "$WORK/$name.log" 2>&1
     local seconds=$((SECONDS - start))
-    xling-eval retrieval --checkpoint "$WORK/checkpoints/$name/checkpoint_best.pt" --data "$bin" \
+    xling-eval retrieval --checkpoint "$WORK/checkpoints/$name/checkpoint_best.pt" \
         --src-file "$WORK/test.de" --tgt-file "$WORK/test.en" --src-lang de --tgt-lang en --num-distractors 999 \
         | sed "s/^{/{\"model\": \"$name\", \"train_seconds\": $seconds, /" >> "$results"
 }
