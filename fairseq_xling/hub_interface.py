@@ -7,7 +7,7 @@ mapped with the training dictionaries, sorted by length and batched; vectors com
 equal the model's own forward pass in eval mode.
 """
 import os
-from concurrent.futures import ThreadPoolExecutor
+from itertools import chain, repeat
 from typing import Dict, List, Optional
 
 import numpy as np
@@ -57,29 +57,35 @@ class XlingHubInterface(nn.Module):
         """Raw text -> the space-separated tokens (words or sub-words) the model reads."""
         return self.task.text_encoder(lang)(sentence)
 
-    def binarize(self, sentences: List[str], lang: str, tokenized: bool = False,
-                 numbers: Optional[List[int]] = None) -> List[np.ndarray]:
-        """Token ids of each sentence (what ``Dictionary.encode_line(append_eos=False)`` gives, without its
-        per-token tensor writes). ``numbers``: the sentences' numbers in error messages (default 0, 1, ...)."""
+    def _token_ids(self, sentences: List[str], lang: str, tokenized: bool, numbers: Optional[List[int]] = None):
+        """Token ids of the sentences, concatenated, and each sentence's length (one dictionary look-up per
+        token and no per-sentence tensor). ``numbers``: the sentences' numbers in error messages."""
         if lang not in self.task.vocab.dicts:
             raise ValueError(f"the model knows no language {lang!r}; it has {', '.join(self.task.vocab.langs)}")
         dictionary = self.task.vocab.dicts[lang]
-        get, unk = dictionary.indices.get, dictionary.unk()
         split = str.split if tokenized else self.task.text_encoder(lang).tokens
-        out = []
-        for i, sentence in zip(range(len(sentences)) if numbers is None else numbers, sentences):
-            ids = [get(token, unk) for token in split(sentence)]
-            if not ids:
-                raise ValueError(f"sentence {i} ({sentence!r}) is empty after tokenisation")
-            out.append(np.array(ids, dtype=np.int64))
-        return out
+        tokens = [split(sentence) for sentence in sentences]
+        lengths = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
+        if not lengths.all():
+            i = int(np.argmin(lengths))
+            raise ValueError(f"sentence {i if numbers is None else numbers[i]} ({sentences[i]!r}) is empty after "
+                             f"tokenisation")
+        flat = list(chain.from_iterable(tokens))
+        ids = np.fromiter(map(dictionary.indices.get, flat, repeat(dictionary.unk(), len(flat))), dtype=np.int64,
+                          count=len(flat))
+        return ids, lengths
 
-    def collate(self, ids: List[np.ndarray], lang: str) -> dict:
-        """A right-padded batch of token ids: the model's ``net_input``, on the model's device."""
-        lengths = np.fromiter((len(x) for x in ids), dtype=np.int64, count=len(ids))
-        tokens = np.full((len(ids), lengths.max()), self.task.vocab.pad(lang), dtype=np.int64)  # B x T
-        for row, x in enumerate(ids):
-            tokens[row, : len(x)] = x
+    def binarize(self, sentences: List[str], lang: str, tokenized: bool = False) -> List[np.ndarray]:
+        """Token ids of each sentence: what ``Dictionary.encode_line(append_eos=False)`` gives."""
+        ids, lengths = self._token_ids(sentences, lang, tokenized)
+        return np.split(ids, np.cumsum(lengths)[:-1])
+
+    def collate(self, sentences: List[str], lang: str, tokenized: bool = False,
+                numbers: Optional[List[int]] = None) -> dict:
+        """A right-padded batch of the sentences: the model's ``net_input``, on the model's device."""
+        ids, lengths = self._token_ids(sentences, lang, tokenized, numbers)
+        tokens = np.full((len(lengths), lengths.max()), self.task.vocab.pad(lang), dtype=np.int64)  # B x T
+        tokens[np.arange(tokens.shape[1]) < lengths[:, None]] = ids  # row by row, as ids are laid out
         return {"src_tokens": torch.from_numpy(tokens).to(self.device), "src_lengths": torch.from_numpy(lengths),
                 "src_lang": lang}
 
@@ -99,26 +105,14 @@ class XlingHubInterface(nn.Module):
 
     def plan(self, sentences: List[str]) -> List[List[int]]:
         """The batches :meth:`encode` runs: sentences sorted by their number of spaces + 1, an estimate of their
-        length that costs no tokenisation, so that each batch is tokenised while the model runs the one
-        before it (padding does not change the outputs, so any grouping gives the same vectors)."""
+        length that costs no tokenisation (padding does not change the outputs, so any grouping gives the same
+        vectors; similar lengths keep padding small)."""
         return list(self.batches([sentence.count(" ") + 1 for sentence in sentences]))
 
     @torch.no_grad()
     def _run(self, sentences, lang, tokenized, progress):
-        if lang not in self.task.vocab.dicts:  # before the thread starts: the error is the caller's
-            raise ValueError(f"the model knows no language {lang!r}; it has {', '.join(self.task.vocab.langs)}")
-        batches = self.plan(sentences)
-
-        def prepare(batch):  # Python work, in a thread: the model's forward releases the GIL
-            return self.collate(self.binarize([sentences[i] for i in batch], lang, tokenized, numbers=batch), lang)
-
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            pending = pool.submit(prepare, batches[0]) if batches else None
-            for k, batch in enumerate(tqdm(batches, desc=f"encode {lang}", disable=not progress, unit="batch")):
-                net_input = pending.result()
-                if k + 1 < len(batches):
-                    pending = pool.submit(prepare, batches[k + 1])
-                yield batch, self.model(**net_input)
+        for batch in tqdm(self.plan(sentences), desc=f"encode {lang}", disable=not progress, unit="batch"):
+            yield batch, self.model(**self.collate([sentences[i] for i in batch], lang, tokenized, numbers=batch))
 
     @property
     def tag_heads(self) -> Dict[str, List[str]]:

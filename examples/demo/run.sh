@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The main job (`make demo`): JMT-Sent-LSTM (dim 128, Singla et al. 2018) trained on real German-English text
 # available offline, then cross-lingual retrieval on held-out pairs, printed as a table.
-#   data:  ComTrans (word-aligned Europarl, 23,580 pairs + alignments) from $XLING_DATA/comtrans_de_en,
+#   data:  ComTrans (word-aligned Europarl, 17,580 pairs + alignments) from $XLING_DATA/comtrans_de_en,
 #          monolingual de/en text from WikiANN, Multi30k and the UDHR in $XLING_DATA
-#   eval:  P@1 / P@5 of the true translation among 999 distractors on comtrans-dev (7,860 pairs), both ways
+#   eval:  P@1 / P@5 of the true translation among 999 distractors on comtrans-dev (2,963 pairs), both ways
 # Re-running reuses what is done (data-bin, finished checkpoints). Outputs in $WORK (default work/demo).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
