@@ -1,4 +1,4 @@
-"""The one model family of fairseq_xling: a registered encoder, one head per objective (and later a decoder).
+"""The one model family of fairseq_xling: a registered encoder, one head per objective, optionally a decoder.
 
 Every registered model (``xling_bilstm_avg``, ``xling_char_cnn_tagger``, ...) is :class:`XlingModel` with its
 own :class:`XlingEncoder`; the heads come from the run's objectives (``--objectives``), so any encoder trains
@@ -10,7 +10,11 @@ The contract:
   (B x T, True = padding) and ``sentence_emb`` (B x D);
 - ``model(src_tokens, src_lengths, src_lang, head=NAME, **inputs)`` runs the encoder and then head NAME on its
   output, and returns both outputs in one dict; heads that do not read encoder states (skip-gram) get the
-  encoder itself. Criteria read these outputs only (see ``criterions/``).
+  encoder itself. Criteria read these outputs only (see ``criterions/``);
+- with a decoder (``--decoder``, ``models/decoders.py``) ``model(..., prev_output_tokens=, tgt_lang=)`` adds the
+  decoder's ``logits``, and the model keeps fairseq's encoder-decoder contract (``model.encoder``'s
+  ``forward_torchscript`` / ``reorder_encoder_out``, ``model.decoder`` incremental), so fairseq's
+  SequenceGenerator decodes with it.
 """
 import logging
 import os
@@ -54,6 +58,14 @@ class XlingModelConfig(FairseqDataclass):
     tag_head: str = field(default="crf", metadata={"help": "tagging heads: crf | softmax"})
     no_lang_specific_layer: bool = field(default=False, metadata={
         "help": "tagging heads without the gated language-specific linear layer (Lin et al. 2018 ablation)"})
+    decoder: str = field(default="none", metadata={
+        "help": "none | lstm (LASER's: [previous token; sentence vector; target language] -> LSTM); with a "
+                "decoder the model runs in fairseq's SequenceGenerator (fairseq-generate)"})
+    decoder_embed_dim: int = field(default=320, metadata={"help": "decoder token embedding size"})
+    decoder_hidden_size: int = field(default=2048, metadata={"help": "decoder LSTM size"})
+    decoder_layers: int = field(default=1, metadata={"help": "decoder LSTM layers"})
+    decoder_lang_dim: int = field(default=32, metadata={"help": "target language embedding size"})
+    decoder_dropout: float = field(default=0.1, metadata={"help": "dropout on the decoder's input and output"})
     pretrained_word_vectors: Optional[str] = field(default=None, metadata={
         "help": "initialise the word table from word2vec text files: 'nl:vectors.nl.vec,es:vectors.es.vec' "
                 "(e.g. from XlingHubInterface.save_word_vectors of a JMT model)"})
@@ -86,6 +98,21 @@ class XlingEncoder(nn.Module):
     def build(cls, cfg, task) -> "XlingEncoder":
         raise NotImplementedError
 
+    def forward_torchscript(self, net_input: dict) -> dict:
+        """fairseq's SequenceGenerator entry point: the encoder's inputs from ``net_input``; the target language
+        (for the decoder, never for the encoder) is carried in the output as ``tgt_lang``."""
+        inputs = {k: v for k, v in net_input.items() if k not in ("prev_output_tokens", "tgt_lang")}
+        return dict(self.forward(**inputs), tgt_lang=net_input.get("tgt_lang"))
+
+    def reorder_encoder_out(self, encoder_out: dict, new_order: torch.Tensor) -> dict:
+        """The output for batch rows ``new_order`` (beam search repeats each sentence beam-size times)."""
+        def select(value):
+            if torch.is_tensor(value):
+                return value.index_select(0, new_order)
+            return [select(v) for v in value] if isinstance(value, list) else value
+
+        return {k: select(v) for k, v in encoder_out.items()}
+
     def embed_words(self, rows: torch.Tensor) -> torch.Tensor:
         """Input vectors of rows of the word table ``embed_tokens`` (rows in the shared layout): ... x E."""
         return self.embed_tokens(rows)
@@ -96,24 +123,29 @@ class XlingModel(BaseFairseqModel):
         encoder: an :class:`XlingEncoder`.
         heads: head name -> module (see ``models/heads.py``).
         embedding_grad_scale: multiplies the gradient of the encoder's ``vocab_tables``.
+        decoder: optional, a fairseq incremental decoder (``models/decoders.py``).
     """
 
     encoder_class = XlingEncoder  # each registered model names its encoder
 
-    def __init__(self, encoder: XlingEncoder, heads: Dict[str, nn.Module], embedding_grad_scale: float = 1.0):
+    def __init__(self, encoder: XlingEncoder, heads: Dict[str, nn.Module], embedding_grad_scale: float = 1.0,
+                 decoder: Optional[nn.Module] = None):
         super().__init__()
         self.encoder = encoder
         self.heads = nn.ModuleDict(heads)
+        self.decoder = decoder
         if embedding_grad_scale != 1.0:
             for name in encoder.vocab_tables:
                 self.encoder.get_parameter(name).register_hook(lambda grad: grad * embedding_grad_scale)
 
     @classmethod
     def build_model(cls, cfg, task):
+        from fairseq_xling.models.decoders import build_decoder
         from fairseq_xling.models.heads import build_heads
 
         encoder = cls.encoder_class.build(cfg, task)
-        return cls(encoder, build_heads(task, encoder, cfg), cfg.embedding_grad_scale)
+        return cls(encoder, build_heads(task, encoder, cfg), cfg.embedding_grad_scale,
+                   build_decoder(cfg, task, encoder))
 
     def initialise(self, cfg, restore_encoder: Optional[str] = None):
         """What a new training run starts from (not applied when a checkpoint is loaded): an encoder restored from
@@ -135,8 +167,10 @@ class XlingModel(BaseFairseqModel):
         return self.encoder.sentence_dim
 
     def forward(self, src_tokens=None, src_lengths=None, src_lang: Optional[str] = None, head: Optional[str] = None,
-                **inputs):
-        """Encoder outputs (see the module docstring), plus head ``head``'s outputs when one is named.
+                prev_output_tokens=None, tgt_lang: Optional[str] = None, **inputs):
+        """Encoder outputs (see the module docstring), plus head ``head``'s outputs when one is named, or with
+        ``prev_output_tokens`` (teacher forcing) the decoder's ``logits`` (B x T x V) for target language
+        ``tgt_lang``.
 
         Of ``inputs``, encoder inputs (``src_chars``) go to encoders that read them (``encoder.extra_inputs``), the
         rest to the head (e.g. ``tags``).
@@ -150,7 +184,21 @@ class XlingModel(BaseFairseqModel):
         out = self.encoder(src_tokens, src_lengths, src_lang, head=head, **extra)
         if head is not None:
             out.update(self.heads[head](out, src_lang, **inputs))
+        if prev_output_tokens is not None:
+            if self.decoder is None:
+                raise ValueError("the model has no decoder (--decoder)")
+            out["tgt_lang"] = tgt_lang
+            out["logits"] = self.decoder(prev_output_tokens, encoder_out=out)[0]
         return out
+
+    def max_decoder_positions(self):
+        return self.decoder.max_positions() if self.decoder is not None else 0
+
+    def get_normalized_probs(self, net_output, log_probs, sample=None):
+        if self.decoder is not None:
+            return self.decoder.get_normalized_probs(net_output, log_probs, sample)
+        logits = net_output[0].float()
+        return logits.log_softmax(-1) if log_probs else logits.softmax(-1)
 
     def word_vectors(self, lang: str) -> torch.Tensor:
         """The input vectors of language ``lang``'s dictionary, one row per entry: V x E."""

@@ -1,0 +1,82 @@
+"""Decoders: the optional part of :class:`~fairseq_xling.models.xling_model.XlingModel` that writes text.
+
+A decoder is a fairseq ``FairseqIncrementalDecoder``, so a model with one satisfies fairseq's encoder-decoder
+contract and SequenceGenerator (beam search, fairseq-generate) runs on it unchanged. It reads the encoder's
+output dict; the target language arrives in it as ``tgt_lang`` (the model, or the encoder's
+``forward_torchscript`` that SequenceGenerator calls, puts it there), so the encoder itself never sees it.
+
+``lstm`` (Schwenk & Douze 2017; Artetxe & Schwenk 2019, LASER): an LSTM whose input at every step is
+[previous token embedding; sentence vector; target language embedding]: the sentence vector is the only thing
+the decoder knows about the source, which is what makes the encoder's vector language-agnostic.
+"""
+from typing import Dict, List, Optional
+
+import torch
+import torch.nn as nn
+from fairseq.models import FairseqIncrementalDecoder
+from torch import Tensor
+
+DECODERS = ("none", "lstm")
+
+
+class SentenceLSTMDecoder(FairseqIncrementalDecoder):
+    """Args:
+        dictionary: the (joined) target dictionary; its size is the output layer's.
+        langs: target languages (one learned embedding each).
+        sentence_dim: size of the encoder's ``sentence_emb``.
+        embed_dim, hidden_size, num_layers, lang_dim: token embedding, LSTM and language embedding sizes.
+    """
+
+    def __init__(self, dictionary, langs: List[str], sentence_dim: int, embed_dim: int = 320,
+                 hidden_size: int = 2048, num_layers: int = 1, lang_dim: int = 32, dropout: float = 0.0):
+        super().__init__(dictionary)
+        self.langs = {lang: i for i, lang in enumerate(langs)}
+        self.embed_tokens = nn.Embedding(len(dictionary), embed_dim, padding_idx=dictionary.pad())
+        self.embed_langs = nn.Embedding(len(langs), lang_dim)
+        self.lstm = nn.LSTM(embed_dim + sentence_dim + lang_dim, hidden_size, num_layers, batch_first=True)
+        self.dropout = nn.Dropout(dropout)
+        self.output = nn.Linear(hidden_size, len(dictionary))
+
+    def forward(self, prev_output_tokens, encoder_out: Optional[Dict] = None,
+                incremental_state: Optional[Dict[str, Dict[str, Optional[Tensor]]]] = None, **kwargs):
+        """prev_output_tokens: B x T (the target shifted right, starting with </s>) -> (logits B x T x V, extra).
+        With ``incremental_state`` only the last token is read and the LSTM state is carried between calls."""
+        if incremental_state is not None:
+            prev_output_tokens = prev_output_tokens[:, -1:]
+        tgt_lang = encoder_out.get("tgt_lang")
+        if tgt_lang not in self.langs:
+            raise ValueError(f"the decoder writes {', '.join(self.langs)}; asked for tgt_lang={tgt_lang!r}")
+        bsz, steps = prev_output_tokens.shape
+        sentence = encoder_out["sentence_emb"].unsqueeze(1).expand(bsz, steps, -1)  # B x T x D
+        lang = self.embed_langs.weight[self.langs[tgt_lang]].expand(bsz, steps, -1)  # B x T x L
+        x = torch.cat([self.dropout(self.embed_tokens(prev_output_tokens)), sentence, lang], dim=-1)  # B x T x C
+        state = self.get_incremental_state(incremental_state, "state") if incremental_state is not None else None
+        h, (hidden, cell) = self.lstm(x, (state["hidden"], state["cell"]) if state else None)  # B x T x H
+        if incremental_state is not None:
+            self.set_incremental_state(incremental_state, "state", {"hidden": hidden, "cell": cell})
+        return self.output(self.dropout(h)), {"attn": None}
+
+    def reorder_incremental_state(self, incremental_state: Dict[str, Dict[str, Optional[Tensor]]],
+                                  new_order: Tensor):
+        state = self.get_incremental_state(incremental_state, "state")
+        if state is not None:  # layers x B x H: beams are on dimension 1
+            self.set_incremental_state(incremental_state, "state",
+                                       {k: v.index_select(1, new_order) for k, v in state.items()})
+
+    def max_positions(self):
+        return int(1e6)
+
+
+def build_decoder(cfg, task, encoder) -> Optional[FairseqIncrementalDecoder]:
+    """The decoder ``cfg.decoder`` names (None for ``none``), writing the task's joined word vocabulary."""
+    if cfg.decoder not in DECODERS:
+        raise ValueError(f"--decoder {cfg.decoder!r}: expected one of {', '.join(DECODERS)}")
+    if cfg.decoder == "none":
+        return None
+    vocab = task.vocabs["word"]
+    if not vocab.joined:
+        raise ValueError("--decoder needs one vocabulary shared by every language (a joined dictionary, e.g. "
+                         "sub-words learned over all languages); this run has one dictionary per language")
+    return SentenceLSTMDecoder(next(iter(vocab.dicts.values())), vocab.langs, encoder.sentence_dim,
+                               cfg.decoder_embed_dim, cfg.decoder_hidden_size, cfg.decoder_layers,
+                               cfg.decoder_lang_dim, cfg.decoder_dropout)
