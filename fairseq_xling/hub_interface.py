@@ -110,9 +110,18 @@ class XlingHubInterface(nn.Module):
         return list(self.batches([sentence.count(" ") + 1 for sentence in sentences]))
 
     @torch.no_grad()
-    def _run(self, sentences, lang, tokenized, progress):
-        for batch in tqdm(self.plan(sentences), desc=f"encode {lang}", disable=not progress, unit="batch"):
-            yield batch, self.model(**self.collate([sentences[i] for i in batch], lang, tokenized, numbers=batch))
+    def _run(self, sentences, lang, tokenized, progress, chunk: int = 32):
+        """(batch, model output) for every batch of the plan. Batches are collated ``chunk`` at a time and then
+        run back to back: interleaving Python work with each forward pass lets torch's worker threads go idle
+        between batches, which cost more than the collation itself (2 threads, 128-d Sent-LSTM)."""
+        batches = self.plan(sentences)
+        with tqdm(total=len(batches), desc=f"encode {lang}", disable=not progress, unit="batch") as bar:
+            for start in range(0, len(batches), chunk):
+                group = batches[start: start + chunk]
+                inputs = [self.collate([sentences[i] for i in b], lang, tokenized, numbers=b) for b in group]
+                for batch, net_input in zip(group, inputs):
+                    yield batch, self.model(**net_input)
+                    bar.update()
 
     @property
     def tag_heads(self) -> Dict[str, List[str]]:

@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 import torch.nn as nn
 from fairseq.models import register_model, register_model_architecture
 
-from fairseq_xling.models.xling_model import XlingEncoder, XlingModel, XlingModelConfig, encoder_output
+from fairseq_xling.models.xling_model import (XlingEncoder, XlingModel, XlingModelConfig, encoder_output,
+                                               model_defaults)
 from fairseq_xling.modules.bilstm import BiLSTM
 from fairseq_xling.modules.pooling import masked_mean
 
@@ -64,6 +65,7 @@ class XlingBiLSTMAvgModel(XlingModel):
 
 
 def base_architecture(cfg):
+    model_defaults(cfg)
     cfg.embed_dim = getattr(cfg, "embed_dim", 128)
     cfg.encoder_hidden_size = getattr(cfg, "encoder_hidden_size", cfg.embed_dim // 2)
     cfg.encoder_layers = getattr(cfg, "encoder_layers", 1)

@@ -12,7 +12,8 @@ import torch
 import torch.nn as nn
 from fairseq.models import register_model, register_model_architecture
 
-from fairseq_xling.models.xling_model import XlingEncoder, XlingModel, XlingModelConfig, encoder_output
+from fairseq_xling.models.xling_model import (XlingEncoder, XlingModel, XlingModelConfig, encoder_output,
+                                               model_defaults)
 from fairseq_xling.modules.bilstm import BiLSTM
 from fairseq_xling.modules.char_cnn import CharCNN
 from fairseq_xling.modules.highway import Highway
@@ -107,6 +108,7 @@ class XlingCharCNNTagger(XlingModel):
 
 
 def base_architecture(cfg):
+    model_defaults(cfg)
     cfg.word_dim = getattr(cfg, "word_dim", 100)
     cfg.char_dim = getattr(cfg, "char_dim", 50)
     cfg.char_filters = getattr(cfg, "char_filters", 20)

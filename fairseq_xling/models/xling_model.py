@@ -71,6 +71,17 @@ class XlingModelConfig(FairseqDataclass):
                 "(e.g. from XlingHubInterface.save_word_vectors of a JMT model)"})
 
 
+def model_defaults(cfg):
+    """Fill the options every encoder has with their defaults where ``cfg`` lacks them. fairseq builds a model
+    from its arch name by calling the arch function on the saved config, not by merging the dataclass, so a
+    checkpoint written before an option existed would otherwise not load. Each encoder's base arch calls this."""
+    import dataclasses
+
+    for f in dataclasses.fields(XlingModelConfig):
+        if f.name != "_name" and not hasattr(cfg, f.name):
+            setattr(cfg, f.name, f.default)
+
+
 def encoder_output(layers, pad_mask: torch.Tensor) -> dict:
     """The encoder contract's dict but ``sentence_emb``, which the encoder adds (its pooling is its own):
     ``token_features`` is the top layer with zeros at padding."""
