@@ -188,3 +188,14 @@ def test_hub_errors_name_the_sentence(pretrained):
         hub.encode(["d1 d2", "d3", " "], "de")
     with pytest.raises(ValueError, match="no language 'fr'"):
         hub.encode(["d1"], "fr")
+
+
+def test_a_checkpoint_older_than_a_model_option_loads(pretrained, tmp_path):
+    """fairseq rebuilds a model from the saved config through the arch function: options added since the
+    checkpoint was written take their defaults."""
+    _, ckpt = pretrained
+    state = torch.load(ckpt, map_location="cpu", weights_only=False)  # the config is saved as plain containers
+    del state["cfg"]["model"]["decoder"], state["cfg"]["model"]["embedding_grad_scale"]
+    torch.save(state, tmp_path / "old.pt")
+    hub = XlingHubInterface.from_pretrained(str(tmp_path), "old.pt")
+    assert hub.model.decoder is None and hub.encode(SENTENCES, "de").shape == (3, 16)
