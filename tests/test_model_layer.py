@@ -139,6 +139,9 @@ def test_a_stock_fairseq_criterion_scores_an_objective(tmp_path):
     _, task, model, criterion = build_in_process(data, str(tmp_path / "ce"), objectives=objectives,
                                                  arch="xling_char_cnn_tagger_tiny")
     assert type(criterion.criteria["ner_nl"]).__name__ == "CrossEntropyCriterion"
+    # one language: a joined word vocabulary, which the task offers as its target dictionary (for a decoder);
+    # the tagging objective's criterion must not take the word padding id for a tag to ignore
+    assert task.target_dictionary is not None and criterion.criteria["ner_nl"].padding_idx == -100
     batch = first_batches(task)[0]
     model.eval()
     loss, sample_size, log = criterion(model, batch)

@@ -56,8 +56,8 @@ class XlingMultitaskCriterionConfig(FairseqDataclass):
 class XlingMultitaskCriterion(FairseqCriterion):
     def __init__(self, task):
         super().__init__(task)
-        self.criteria = nn.ModuleDict({
-            o.name: CRITERION_REGISTRY[o.cfg.criterion].build_criterion(o.criterion_cfg, task)
+        self.criteria = nn.ModuleDict({  # each sees the task with its objective's target dictionary
+            o.name: CRITERION_REGISTRY[o.cfg.criterion].build_criterion(o.criterion_cfg, task.objective_view(o))
             for o in task.objectives
         })
 

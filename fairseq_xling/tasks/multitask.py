@@ -186,11 +186,19 @@ class XlingMultitaskTask(FairseqTask):
 
     @property
     def source_dictionary(self):
-        return None
+        """The one word dictionary of a joined (sub-word) vocabulary, which a decoder writes and fairseq-generate
+        reads; None with one dictionary per language."""
+        vocab = (self.vocabs or {}).get("word")
+        return next(iter(vocab.dicts.values())) if vocab is not None and vocab.joined else None
 
     @property
     def target_dictionary(self):
-        return None
+        return self.source_dictionary
+
+    def objective_view(self, objective):
+        """The task as a stock fairseq criterion of ``objective`` should see it: its ``target_dictionary`` is the
+        objective's (None for tags, so the criterion ignores -100, the tag collater's padding, not a word's id)."""
+        return _ObjectiveTaskView(self, objective.cfg.target_dictionary(objective, self))
 
     # ---- batching -------------------------------------------------------------------------------------
     def objective_batches(self, dataset, k, max_tokens, max_sentences, seed):
@@ -267,3 +275,13 @@ class XlingMultitaskTask(FairseqTask):
         )
         self.dataset_to_epoch_iter[dataset] = epoch_iter
         return epoch_iter
+
+
+class _ObjectiveTaskView:
+    """The task with another ``target_dictionary`` (see :meth:`XlingMultitaskTask.objective_view`)."""
+
+    def __init__(self, task, target_dictionary):
+        self._task, self.target_dictionary = task, target_dictionary
+
+    def __getattr__(self, name):
+        return getattr(self._task, name)

@@ -41,6 +41,11 @@ class ObjectiveConfig:
         """The head named by :meth:`head_name`, for every objective in ``objectives`` (they share it)."""
         raise NotImplementedError
 
+    def target_dictionary(self, objective: "Objective", task):
+        """The dictionary of this objective's ``target`` ids, for stock fairseq criteria (their padding index);
+        None: targets pad with -100 (tags, labels)."""
+        return None
+
     def metadata(self, data_dir: str) -> dict:
         """What the pipeline recorded about the data (``preprocess.json``): saved in checkpoints, so that the hub
         reads raw text as the data was read (tokenizer, lowercase, sub-word model, tag scheme)."""
