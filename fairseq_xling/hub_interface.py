@@ -126,7 +126,8 @@ class XlingHubInterface(nn.Module):
     @property
     def tag_heads(self) -> Dict[str, List[str]]:
         """Tagging task (ner, pos, ...) -> its tag strings, for a model with tagging heads."""
-        return {name[len("tag_"):]: head.tags for name, head in self.model.heads.items() if isinstance(head, TaggingHead)}
+        return {name[len("tag_"):]: head.tags for name, head in self.model.heads.items()
+                if isinstance(head, TaggingHead)}
 
     def tag_scheme(self, task: str) -> str:
         return self.model.heads[tagging_head(task)].scheme
@@ -167,7 +168,8 @@ class XlingHubInterface(nn.Module):
         if task not in heads:
             raise ValueError(f"task={task!r}: the model tags {', '.join(heads)}")
         if lang not in self.task.vocabs["word"].dicts:
-            raise ValueError(f"the model knows no language {lang!r}; it has {', '.join(self.task.vocabs['word'].langs)}")
+            raise ValueError(f"the model knows no language {lang!r}; "
+                             f"it has {', '.join(self.task.vocabs['word'].langs)}")
         if "char" not in self.task.vocabs or lang not in self.task.vocabs["char"].dicts:
             raise ValueError(f"the model has no character vocabulary for {lang!r}")
         words, chars = self.task.vocabs["word"].dicts[lang], self.task.vocabs["char"].dicts[lang]

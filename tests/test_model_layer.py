@@ -64,7 +64,8 @@ def test_restore_encoder_into_a_tagger_for_another_language_set(pretrained, tmp_
     new = task.vocabs["word"].dicts["en"]
     assert task.vocabs["word"].offsets["en"] == 0
     for word in ("e1", "e4"):
-        assert torch.equal(table[new.index(word)], old["model"]["encoder.embed_tokens.weight"][old_offset + old_en.index(word)])
+        old_row = old["model"]["encoder.embed_tokens.weight"][old_offset + old_en.index(word)]
+        assert torch.equal(table[new.index(word)], old_row)
     lstm = "encoder.lstm.layers.0.weight_hh_l0"
     assert torch.equal(dict(model.named_parameters())[lstm], old["model"][lstm])
     assert "tag_ner" in model.heads
@@ -164,8 +165,8 @@ def test_the_sub_word_model_travels_with_the_checkpoint(tmp_path):
     pairs = synthetic_corpus(40, vocab=30)
     raw = tmp_path / "raw.txt"
     raw.write_text("".join(" ".join(p[s]) + "\n" for p in pairs for s in (0, 1)))
-    spm.SentencePieceTrainer.train(input=str(raw), model_prefix=str(tmp_path / "spm"), vocab_size=30, hard_vocab_limit=False,
-                                   model_type="bpe", character_coverage=1.0, minloglevel=2)
+    spm.SentencePieceTrainer.train(input=str(raw), model_prefix=str(tmp_path / "spm"), vocab_size=30,
+                                   hard_vocab_limit=False, model_type="bpe", character_coverage=1.0, minloglevel=2)
     sp = spm.SentencePieceProcessor(model_file=str(tmp_path / "spm.model"))
     pieces = [(sp.encode(" ".join(p[0]), out_type=str), sp.encode(" ".join(p[1]), out_type=str), []) for p in pairs]
     every = [sp.id_to_piece(i) for i in range(3, sp.get_piece_size())]  # the dictionaries hold every piece,

@@ -5,7 +5,7 @@ embeddings, u the separate context (output) embeddings, and k noise words from t
 distribution. As the paper, the k noise words are drawn once per batch and shared by all its pairs, which
 turns the negative scores into one P x k matrix product.
 """
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import torch.nn.functional as F
 from fairseq.criterions import register_criterion

@@ -244,8 +244,6 @@ class XlingModel(BaseFairseqModel):
         Embedding tables are matched by (language, symbol) through the checkpoint's vocabularies; every other
         parameter must have the same name and shape. Raises ValueError naming what does not match.
         """
-        from fairseq import checkpoint_utils
-
         from fairseq.models import ARCH_MODEL_REGISTRY
 
         state = load_checkpoint(path)

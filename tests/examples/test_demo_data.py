@@ -11,5 +11,6 @@ def test_demo_without_data_names_the_download(tmp_path):
                             env=env)
     assert result.returncode == 1
     assert f"missing {tmp_path}/comtrans_de_en/comtrans.g" in result.stderr
-    assert "download comtrans from https://" in result.stderr and f"put it in {tmp_path}/comtrans_de_en" in result.stderr
+    assert "download comtrans from https://" in result.stderr
+    assert f"put it in {tmp_path}/comtrans_de_en" in result.stderr
     assert not (tmp_path / "work").exists()  # stopped before writing anything

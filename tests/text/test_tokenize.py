@@ -1,4 +1,3 @@
-import json
 
 from fairseq_xling.text.tokenize import XlingTokenizer
 
