@@ -12,6 +12,7 @@ The metrics live in ``retrieval.py`` and ``doc_classification.py``; this file on
 reports. The hub (and with it fairseq) is imported only when ``--checkpoint`` is given.
 """
 import argparse
+import codecs
 import csv
 import json
 import os
@@ -67,11 +68,31 @@ def load_npy(path: str, max_rows: Optional[int] = None) -> np.ndarray:
 
 
 def write_tsv(path: str, rows: Sequence[Dict[str, object]]) -> None:
+    """The rows as a TSV table; written next to ``path`` and renamed, so a failure leaves no half table."""
     columns = list(dict.fromkeys(key for row in rows for key in row))
-    with open(path, "w", encoding="utf-8", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=columns, delimiter="\t", lineterminator="\n", restval="")
-        writer.writeheader()
-        writer.writerows(rows)
+    tmp = f"{path}.tmp{os.getpid()}"
+    try:
+        with open(tmp, "w", encoding="utf-8", newline="") as f:
+            writer = csv.DictWriter(f, fieldnames=columns, delimiter="\t", lineterminator="\n", restval="")
+            writer.writeheader()
+            writer.writerows(rows)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def check_outputs(args: argparse.Namespace) -> None:
+    """Before any work: every output file's folder exists, and --encoding names a codec (InputError if not)."""
+    for option in ("output", "predict"):
+        path = getattr(args, option, None)
+        if path and not os.path.isdir(os.path.dirname(os.path.abspath(path))):
+            raise InputError(f"--{option} {path}: the folder {os.path.dirname(os.path.abspath(path))} does not exist")
+    if getattr(args, "encoding", None):
+        try:
+            codecs.lookup(args.encoding)
+        except LookupError:
+            raise InputError(f"--encoding {args.encoding!r}: not a known text encoding (e.g. utf-8, latin-1)") from None
 
 
 def emit(rows: Sequence[Dict[str, object]], output: Optional[str]) -> None:
@@ -313,11 +334,14 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     args = parser.parse_args(argv)
     if getattr(args, "max_sentences", None) is not None and args.max_sentences < 1:
         parser.error("--max-sentences must be >= 1")
-    try:
+    from fairseq_xling.text.lines import CorpusError
+
+    try:  # the one place user errors are reported: bad files, arguments or checkpoints, never a traceback
+        check_outputs(args)
         rows = args.run(args)
-    except (ValueError, OSError) as e:  # InputError, reader errors, missing files
+        emit(rows, args.output)
+    except (ValueError, OSError, CorpusError) as e:  # InputError, readers' FILE:LINE errors, missing files
         parser.exit(2, f"{parser.prog} {args.command}: error: {e}\n")
-    emit(rows, args.output)
 
 
 if __name__ == "__main__":

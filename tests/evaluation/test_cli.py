@@ -257,3 +257,47 @@ def test_doc_classification_reader_error_names_the_file(tmp_path, monkeypatch, c
         ])  # fmt: skip
     assert exit_info.value.code == 2
     assert f"{bad}, line 2: expected 'LABEL<TAB>document text'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("case", ["empty_file", "bad_columns", "unknown_encoding", "missing_output_dir",
+                                  "corrupt_checkpoint", "missing_checkpoint"])
+def test_user_errors_are_one_message_and_no_traceback(tmp_path, capsys, case):
+    """Every user error of xling-eval tagging ends in exit status 2 and one line naming the problem."""
+    good = write_lines(tmp_path / "ok.conll", ["Jan B-PER", "loopt O"])
+    checkpoint = tmp_path / "model.pt"
+    checkpoint.write_bytes(b"\x80\x02 truncated")
+    args = {"--input": good, "--checkpoint": str(checkpoint)}
+    extra, expected = [], None
+    if case == "empty_file":
+        args["--input"] = write_lines(tmp_path / "empty.conll", [])
+        expected = "empty.conll"
+    elif case == "bad_columns":
+        args["--input"] = write_lines(tmp_path / "bad.conll", ["Jan B-PER", "one two three four five"])
+        expected = "bad.conll:2"
+    elif case == "unknown_encoding":
+        extra, expected = ["--encoding", "klingon"], "--encoding 'klingon': not a known text encoding"
+    elif case == "missing_output_dir":
+        extra, expected = ["--output", str(tmp_path / "no" / "such" / "r.tsv")], f"{tmp_path}/no/such does not exist"
+    elif case == "corrupt_checkpoint":
+        expected = "model.pt: not a readable fairseq checkpoint"
+    else:
+        args["--checkpoint"], expected = str(tmp_path / "nothing.pt"), "nothing.pt: no such checkpoint file"
+    argv = ["tagging", "--format", "conll2002", "--lang", "nl", *[x for kv in args.items() for x in kv], *extra]
+    code, out, err = run_main(capsys, *argv)
+    assert code == 2 and "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+    assert expected in err and out == ""
+
+
+def test_output_tables_are_written_whole(tmp_path, monkeypatch):
+    """A failure while writing leaves no half-written table behind."""
+    path = tmp_path / "r.tsv"
+
+    class Boom(dict):
+        def keys(self):
+            raise OSError("disk full")
+
+    with pytest.raises(OSError):
+        cli.write_tsv(str(path), [{"a": 1}, Boom()])
+    assert os.listdir(tmp_path) == []
+    cli.write_tsv(str(path), [{"a": 1, "b": 2}])
+    assert path.read_text() == "a\tb\n1\t2\n" and os.listdir(tmp_path) == ["r.tsv"]

@@ -16,6 +16,7 @@ Every problem stops with a :class:`~fairseq_xling.text.lines.CorpusError` whose 
 ``FILE:LINE:`` and says what was expected. Tags are returned as they are in the file; scheme checks and
 conversions live in :mod:`fairseq_xling.text.tag_conversion`.
 """
+import os
 import re
 from typing import Iterable, Iterator, List, NamedTuple, Optional, Sequence, Tuple
 
@@ -172,10 +173,17 @@ def read_conll(path: str, fmt: str, encoding: str = "utf-8", lang: Optional[str]
 
 
 def write_tsv(sentences: Iterable, path: str):
-    """Write ``token<TAB>tag`` lines with a blank line after every sentence (readable as ``udpos``-like tsv)."""
-    with open(path, "w", encoding="utf-8", newline="\n") as f:
-        for sentence in sentences:
-            tokens, tags = sentence[0], sentence[1]
-            for token, tag in zip(tokens, tags):
-                f.write(f"{token}\t{tag}\n")
-            f.write("\n")
+    """Write ``token<TAB>tag`` lines with a blank line after every sentence (readable as ``udpos``-like tsv);
+    written next to ``path`` and renamed, so a failure leaves no half file."""
+    tmp = f"{path}.tmp{os.getpid()}"
+    try:
+        with open(tmp, "w", encoding="utf-8", newline="\n") as f:
+            for sentence in sentences:
+                tokens, tags = sentence[0], sentence[1]
+                for token, tag in zip(tokens, tags):
+                    f.write(f"{token}\t{tag}\n")
+                f.write("\n")
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
