@@ -15,7 +15,7 @@ import torch
 import torch.nn as nn
 from tqdm import tqdm
 
-from fairseq_xling.data.objectives.tagging import tagging_head
+from fairseq_xling.data.objectives.tagging import TAG_HEAD_PREFIX, tagging_head
 from fairseq_xling.models.heads import TaggingHead
 
 
@@ -126,7 +126,7 @@ class XlingHubInterface(nn.Module):
     @property
     def tag_heads(self) -> Dict[str, List[str]]:
         """Tagging task (ner, pos, ...) -> its tag strings, for a model with tagging heads."""
-        return {name[len("tag_"):]: head.tags for name, head in self.model.heads.items()
+        return {name[len(TAG_HEAD_PREFIX):]: head.tags for name, head in self.model.heads.items()
                 if isinstance(head, TaggingHead)}
 
     def tag_scheme(self, task: str) -> str:

@@ -203,3 +203,15 @@ def test_a_checkpoint_older_than_a_model_option_loads(pretrained, tmp_path):
     torch.save(state, tmp_path / "old.pt")
     hub = XlingHubInterface.from_pretrained(str(tmp_path), "old.pt")
     assert hub.model.decoder is None and hub.encode(SENTENCES, "de").shape == (3, 16)
+
+
+@pytest.mark.parametrize("extra,message", [
+    (["--restore-encoder", "/nonexistent/model.pt"], "error: /nonexistent/model.pt: no such checkpoint file"),
+    (["--decoder", "gru"], "error: --decoder 'gru': expected one of none, lstm"),
+    (["--decoder", "lstm"], "error: --decoder needs one vocabulary shared by every language"),
+])
+def test_fairseq_train_reports_a_bad_option_in_one_line(jmt, tmp_path, extra, message):
+    result = fairseq_cli("train", *train_args(jmt, tmp_path / "ckpt", "--max-update", "1", *extra,
+                                              objectives="similarity:de-en"), check=False)
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith(message)

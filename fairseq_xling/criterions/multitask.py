@@ -13,7 +13,6 @@ combined score used for best-checkpoint selection by default.
 from dataclasses import dataclass
 
 import torch.nn as nn
-import torch.nn.functional as F
 from fairseq import metrics
 from fairseq.criterions import CRITERION_REGISTRY, FairseqCriterion, register_criterion
 from fairseq.dataclass import FairseqDataclass
@@ -37,10 +36,8 @@ class LogitsView:
             raise KeyError(f"a stock criterion needs the head's 'logits'; the model gave {', '.join(out)}")
         return out["logits"], out
 
-    @staticmethod
-    def get_normalized_probs(net_output, log_probs, sample=None):
-        logits = net_output[0].float()
-        return F.log_softmax(logits, dim=-1) if log_probs else F.softmax(logits, dim=-1)
+    def get_normalized_probs(self, net_output, log_probs, sample=None):
+        return self.model.get_normalized_probs(net_output, log_probs, sample)
 
     @staticmethod
     def get_targets(sample, net_output):

@@ -2,8 +2,8 @@
 
 import numpy as np
 import torch
-from torch.nn.utils.rnn import pad_sequence
 from fairseq.data import FairseqDataset
+from torch.nn.utils.rnn import pad_sequence
 
 
 def strip_eos(tokens: torch.Tensor, eos: int) -> torch.Tensor:

@@ -8,6 +8,8 @@ import dataclasses
 import typing
 from typing import Any, Dict, List, Tuple
 
+from fairseq_xling.errors import UserError
+
 
 def registrar(registry: dict, kind: str):
     """A ``@register_<kind>(name)`` decorator that adds a class to ``registry`` and refuses duplicates."""
@@ -15,7 +17,7 @@ def registrar(registry: dict, kind: str):
     def register(name):
         def wrap(cls):
             if name in registry:
-                raise ValueError(f"{kind} {name!r} is already registered")
+                raise ValueError(f"{kind} {name!r} is already registered")  # a programming error
             registry[name] = cls
             return cls
 
@@ -28,14 +30,14 @@ def parse_spec(spec: str) -> Tuple[str, List[str], Dict[str, str]]:
     """``"skipgram:de-en:window=5"`` -> ``("skipgram", ["de-en"], {"window": "5"})``."""
     parts = [p.strip() for p in spec.strip().split(":")]
     if not parts[0]:
-        raise ValueError(f"empty component name in {spec!r}")
+        raise UserError(f"empty component name in {spec!r}")
     positional, options = [], {}
     for part in parts[1:]:
         if "=" in part:
             key, value = part.split("=", 1)
             key = key.strip().replace("-", "_")  # max-pairs and max_pairs name the same option
             if key in options:
-                raise ValueError(f"option {key!r} given twice in {spec!r}")
+                raise UserError(f"option {key!r} given twice in {spec!r}")
             options[key] = value.strip()
         elif part:
             positional.append(part)
@@ -60,11 +62,11 @@ def _convert(value: str, annotation: Any, where: str, key: str) -> Any:
                 return True
             if value.lower() in ("0", "false", "no", "off"):
                 return False
-            raise ValueError(value)
+            raise UserError(value)
         if annotation in (int, float, str):
             return annotation(value)
     except ValueError:
-        raise ValueError(f"{where}: option {key}={value!r} is not a valid {annotation.__name__}") from None
+        raise UserError(f"{where}: option {key}={value!r} is not a valid {annotation.__name__}") from None
     return value
 
 
@@ -83,5 +85,5 @@ def fill_dataclass(cls, options: Dict[str, str], where: str, extra_ok=()):
             leftover[key] = value
         else:
             known = sorted(set(fields) | set(extra_ok))
-            raise ValueError(f"{where}: unknown option {key!r}; expected one of {', '.join(known)}")
+            raise UserError(f"{where}: unknown option {key!r}; expected one of {', '.join(known)}")
     return cls(**kwargs), leftover

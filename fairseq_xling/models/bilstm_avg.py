@@ -10,10 +10,8 @@ from dataclasses import dataclass, field
 import torch.nn as nn
 from fairseq.models import register_model, register_model_architecture
 
-from fairseq_xling.models.xling_model import (XlingEncoder, XlingModel, XlingModelConfig, encoder_output,
-                                               model_defaults)
+from fairseq_xling.models.xling_model import XlingEncoder, XlingModel, XlingModelConfig, encoder_output, model_defaults
 from fairseq_xling.modules.bilstm import BiLSTM
-from fairseq_xling.modules.pooling import masked_mean
 
 
 @dataclass
@@ -54,9 +52,7 @@ class BiLSTMAvgEncoder(XlingEncoder):
         pad_mask = src_tokens.eq(vocab.pad(src_lang))  # B x T
         x = self.dropout(self.embed_tokens(vocab.rows(src_lang, src_tokens)))  # B x T x E
         layers = [x] + (self.lstm.forward_layers(x, src_lengths) if self.lstm is not None else [])
-        out = encoder_output(layers, pad_mask)
-        out["sentence_emb"] = masked_mean(out["token_features"], pad_mask)  # B x D
-        return out
+        return encoder_output(layers, pad_mask)
 
 
 @register_model("xling_bilstm_avg", dataclass=XlingBiLSTMAvgConfig)

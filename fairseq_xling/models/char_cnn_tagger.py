@@ -12,12 +12,11 @@ import torch
 import torch.nn as nn
 from fairseq.models import register_model, register_model_architecture
 
-from fairseq_xling.models.xling_model import (XlingEncoder, XlingModel, XlingModelConfig, encoder_output,
-                                               model_defaults)
+from fairseq_xling.errors import UserError
+from fairseq_xling.models.xling_model import XlingEncoder, XlingModel, XlingModelConfig, encoder_output, model_defaults
 from fairseq_xling.modules.bilstm import BiLSTM
 from fairseq_xling.modules.char_cnn import CharCNN
 from fairseq_xling.modules.highway import Highway
-from fairseq_xling.modules.pooling import masked_mean
 
 
 @dataclass
@@ -67,7 +66,7 @@ class CharCNNBiLSTMEncoder(XlingEncoder):
     @classmethod
     def build(cls, cfg, task):
         if "char" not in task.vocabs:
-            raise ValueError("xling_char_cnn_tagger reads words and their characters: train it on tagging "
+            raise UserError("xling_char_cnn_tagger reads words and their characters: train it on tagging "
                              "objectives (data-bins of preprocess/conll.sh)")
         keys = None
         if cfg.separate_lstm:
@@ -90,16 +89,14 @@ class CharCNNBiLSTMEncoder(XlingEncoder):
         x = self.embed_tokens(words.rows(src_lang, src_tokens))  # B x T x W
         if self.char_cnn is not None:
             if src_chars is None:
-                raise ValueError("this encoder reads characters (src_chars): give it data from preprocess/conll.sh")
+                raise UserError("this encoder reads characters (src_chars): give it data from preprocess/conll.sh")
             char_pad_mask = src_chars.eq(self.char_pad)  # B x T x C
             char_rows = chars.rows(src_lang, src_chars).masked_fill(char_pad_mask, self.char_pad)
             x = torch.cat([x, self.char_cnn(char_rows, char_pad_mask)], dim=-1)  # B x T x (W + F)
         if self.highway is not None:
             x = self.highway(x)
         h = self.dropout(lstm(x, src_lengths))  # B x T x 2H
-        out = encoder_output([x, h], pad_mask)
-        out["sentence_emb"] = masked_mean(out["token_features"], pad_mask)  # B x 2H
-        return out
+        return encoder_output([x, h], pad_mask)
 
 
 @register_model("xling_char_cnn_tagger", dataclass=XlingCharCNNTaggerConfig)

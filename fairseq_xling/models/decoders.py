@@ -16,6 +16,8 @@ import torch.nn as nn
 from fairseq.models import FairseqIncrementalDecoder
 from torch import Tensor
 
+from fairseq_xling.errors import UserError
+
 DECODERS = ("none", "lstm")
 
 
@@ -45,7 +47,7 @@ class SentenceLSTMDecoder(FairseqIncrementalDecoder):
             prev_output_tokens = prev_output_tokens[:, -1:]
         tgt_lang = encoder_out.get("tgt_lang")
         if tgt_lang not in self.langs:
-            raise ValueError(f"the decoder writes {', '.join(self.langs)}; asked for tgt_lang={tgt_lang!r}")
+            raise UserError(f"the decoder writes {', '.join(self.langs)}; asked for tgt_lang={tgt_lang!r}")
         bsz, steps = prev_output_tokens.shape
         sentence = encoder_out["sentence_emb"].unsqueeze(1).expand(bsz, steps, -1)  # B x T x D
         lang = self.embed_langs.weight[self.langs[tgt_lang]].expand(bsz, steps, -1)  # B x T x L
@@ -70,12 +72,12 @@ class SentenceLSTMDecoder(FairseqIncrementalDecoder):
 def build_decoder(cfg, task, encoder) -> Optional[FairseqIncrementalDecoder]:
     """The decoder ``cfg.decoder`` names (None for ``none``), writing the task's joined word vocabulary."""
     if cfg.decoder not in DECODERS:
-        raise ValueError(f"--decoder {cfg.decoder!r}: expected one of {', '.join(DECODERS)}")
+        raise UserError(f"--decoder {cfg.decoder!r}: expected one of {', '.join(DECODERS)}")
     if cfg.decoder == "none":
         return None
     vocab = task.vocabs["word"]
     if not vocab.joined:
-        raise ValueError("--decoder needs one vocabulary shared by every language (a joined dictionary, e.g. "
+        raise UserError("--decoder needs one vocabulary shared by every language (a joined dictionary, e.g. "
                          "sub-words learned over all languages); this run has one dictionary per language")
     return SentenceLSTMDecoder(next(iter(vocab.dicts.values())), vocab.langs, encoder.sentence_dim,
                                cfg.decoder_embed_dim, cfg.decoder_hidden_size, cfg.decoder_layers,

@@ -27,6 +27,8 @@ from fairseq.dataclass import FairseqDataclass
 from fairseq.models import BaseFairseqModel
 
 from fairseq_xling.data.vocab import MultilingualVocab, row_mapping
+from fairseq_xling.errors import UserError
+from fairseq_xling.modules.pooling import masked_mean
 
 logger = logging.getLogger(__name__)
 ENCODER_INPUTS = ("src_chars",)  # batch inputs meant for encoders (an encoder that does not read them ignores them)
@@ -37,14 +39,14 @@ def load_checkpoint(path: str) -> dict:
     from fairseq import checkpoint_utils
 
     if not os.path.isfile(path):
-        raise ValueError(f"{path}: no such checkpoint file")
+        raise UserError(f"{path}: no such checkpoint file")
     try:
         state = checkpoint_utils.load_checkpoint_to_cpu(path)
     except Exception as e:  # torch raises many types for a truncated or foreign file
-        reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise ValueError(f"{path}: not a readable fairseq checkpoint ({reason[:200]})") from None
+        reason = str(e).strip().splitlines()[0][:200] if str(e).strip() else ""
+        raise UserError(f"{path}: not a readable fairseq checkpoint ({type(e).__name__}: {reason})") from None
     if not isinstance(state.get("task_state"), dict) or "vocabs" not in state["task_state"]:
-        raise ValueError(f"{path}: not a fairseq_xling checkpoint (its task state has no vocabularies; checkpoints "
+        raise UserError(f"{path}: not a fairseq_xling checkpoint (its task state has no vocabularies; checkpoints "
                          f"of fairseq_xling before its model layer must be retrained)")
     return state
 
@@ -82,11 +84,12 @@ def model_defaults(cfg):
             setattr(cfg, f.name, f.default)
 
 
-def encoder_output(layers, pad_mask: torch.Tensor) -> dict:
-    """The encoder contract's dict but ``sentence_emb``, which the encoder adds (its pooling is its own):
-    ``token_features`` is the top layer with zeros at padding."""
+def encoder_output(layers, pad_mask: torch.Tensor, pool=masked_mean) -> dict:
+    """The encoder contract's dict: ``token_features`` is the top layer with zeros at padding, ``sentence_emb``
+    its pooling over time (``pool``: the mean unless the encoder pools otherwise)."""
     top = layers[-1].masked_fill(pad_mask.unsqueeze(-1), 0.0)  # B x T x C
-    return {"layers": list(layers), "token_features": top, "pad_mask": pad_mask}
+    return {"layers": list(layers), "token_features": top, "pad_mask": pad_mask,
+            "sentence_emb": pool(top, pad_mask)}  # B x C
 
 
 class XlingEncoder(nn.Module):
@@ -169,7 +172,7 @@ class XlingModel(BaseFairseqModel):
             if entry.strip():
                 lang, _, path = entry.strip().partition(":")
                 if lang not in langs or not path:
-                    raise ValueError(f"--pretrained-word-vectors {entry!r}: expected LANG:PATH with LANG one of "
+                    raise UserError(f"--pretrained-word-vectors {entry!r}: expected LANG:PATH with LANG one of "
                                      f"{', '.join(langs)}")
                 self.load_word_vectors(lang, path)
 
@@ -197,7 +200,7 @@ class XlingModel(BaseFairseqModel):
             out.update(self.heads[head](out, src_lang, **inputs))
         if prev_output_tokens is not None:
             if self.decoder is None:
-                raise ValueError("the model has no decoder (--decoder)")
+                raise UserError("the model has no decoder (--decoder)")
             out["tgt_lang"] = tgt_lang
             out["logits"] = self.decoder(prev_output_tokens, encoder_out=out)[0]
         return out
@@ -226,7 +229,7 @@ class XlingModel(BaseFairseqModel):
         table = self.encoder.get_parameter(table_name)
         names, vectors = read_word2vec_text(path)
         if vectors.shape[1] != table.size(1):
-            raise ValueError(f"{path}: {vectors.shape[1]}-dim vectors for {table.size(1)}-dim word embeddings "
+            raise UserError(f"{path}: {vectors.shape[1]}-dim vectors for {table.size(1)}-dim word embeddings "
                              f"(set the word embedding size to {vectors.shape[1]})")
         vocab = self.encoder.vocabs["word"]
         dictionary, found = vocab.dicts[lang], 0
@@ -250,7 +253,7 @@ class XlingModel(BaseFairseqModel):
         old_arch = state["cfg"]["model"]._name
         old_encoder = getattr(ARCH_MODEL_REGISTRY.get(old_arch), "encoder_class", None)
         if old_encoder is not self.encoder_class:
-            raise ValueError(f"--restore-encoder {path}: its model ({old_arch}) has another encoder than this one "
+            raise UserError(f"--restore-encoder {path}: its model ({old_arch}) has another encoder than this one "
                              f"({self.encoder_class.__name__}); pretrain and fine-tune the same encoder")
         old_vocabs = {n: MultilingualVocab.from_state(s) for n, s in state["task_state"]["vocabs"].items()}
         prefix = "encoder."
@@ -258,30 +261,29 @@ class XlingModel(BaseFairseqModel):
         own = self.encoder.state_dict()
         missing = sorted(set(own) - set(old))
         if missing:
-            raise ValueError(f"--restore-encoder {path}: the checkpoint's encoder lacks {', '.join(missing)} "
+            raise UserError(f"--restore-encoder {path}: the checkpoint's encoder lacks {', '.join(missing)} "
                              f"(different encoder options?)")
         for name, value in own.items():
             if name in self.encoder.vocab_tables:
                 vocab_name = self.encoder.vocab_tables[name]
                 if vocab_name not in old_vocabs:
-                    raise ValueError(f"--restore-encoder {path}: the checkpoint has no {vocab_name} vocabulary")
+                    raise UserError(f"--restore-encoder {path}: the checkpoint has no {vocab_name} vocabulary")
                 new_rows, old_rows, found = row_mapping(old_vocabs[vocab_name], self.encoder.vocabs[vocab_name])
                 if not found:
-                    raise ValueError(f"--restore-encoder {path}: its {vocab_name} vocabulary has none of this run's "
+                    raise UserError(f"--restore-encoder {path}: its {vocab_name} vocabulary has none of this run's "
                                      f"languages ({', '.join(self.encoder.vocabs[vocab_name].langs)}); it has "
                                      f"{', '.join(old_vocabs[vocab_name].langs)}")
                 if old[name].shape[1:] != value.shape[1:]:
-                    raise ValueError(f"--restore-encoder {path}: {name} is {tuple(old[name].shape)} there, "
+                    raise UserError(f"--restore-encoder {path}: {name} is {tuple(old[name].shape)} there, "
                                      f"{tuple(value.shape)} here")
                 value[new_rows] = old[name][old_rows].to(value.dtype)
                 for lang, (hits, total) in found.items():
                     logger.info(f"restored {vocab_name} vectors [{lang}]: {hits} of {total} entries from {path}")
             elif old[name].shape != value.shape:
-                raise ValueError(f"--restore-encoder {path}: {name} is {tuple(old[name].shape)} there, "
+                raise UserError(f"--restore-encoder {path}: {name} is {tuple(old[name].shape)} there, "
                                  f"{tuple(value.shape)} here (different encoder sizes?)")
             else:
-                value.copy_(old[name])
-        self.encoder.load_state_dict(own)
+                value.copy_(old[name])  # state_dict() tensors share the parameters' storage: this is the load
 
     def max_positions(self):
         return None

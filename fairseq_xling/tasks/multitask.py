@@ -33,6 +33,7 @@ from fairseq_xling.data.objectives import parse_objectives
 from fairseq_xling.data.schedules import ObjectiveInfo, build_schedule
 from fairseq_xling.data.text_encoder import RawTextEncoder
 from fairseq_xling.data.vocab import MultilingualVocab
+from fairseq_xling.errors import UserError
 
 logger = logging.getLogger(__name__)
 
@@ -100,7 +101,7 @@ class XlingMultitaskTask(FairseqTask):
             dicts.setdefault(name, {})[lang] = Dictionary.load(paths[0])
             for path in paths[1:]:
                 if Dictionary.load(path).symbols != dicts[name][lang].symbols:
-                    raise ValueError(f"objectives disagree on the {name} dictionary of {lang!r}: {paths[0]} and {path} "
+                    raise UserError(f"objectives disagree on the {name} dictionary of {lang!r}: {paths[0]} and {path} "
                                      f"differ (binarise them with the same dictionary)")
             logger.info(f"[{lang}] {name} dictionary: {len(dicts[name][lang])} types ({paths[0]})")
         data_meta = {o.name: o.cfg.metadata(o.cfg.data or cfg.data) for o in objectives}
@@ -112,7 +113,7 @@ class XlingMultitaskTask(FairseqTask):
 
     def load_state_dict(self, state):
         if "vocabs" not in state:
-            raise ValueError("this checkpoint carries no vocabularies: it was written by fairseq_xling before its "
+            raise UserError("this checkpoint carries no vocabularies: it was written by fairseq_xling before its "
                              "model layer (retrain it)")
         self.vocabs = {name: MultilingualVocab.from_state(s) for name, s in state["vocabs"].items()}
         self.data_meta = state.get("data_meta", {})
@@ -172,7 +173,7 @@ class XlingMultitaskTask(FairseqTask):
         from fairseq_xling.criterions.multitask import XlingMultitaskCriterion
 
         if cfg._name not in ("xling_multitask", "cross_entropy"):
-            raise ValueError(f"--task xling_multitask: each objective brings its own criterion; set it with "
+            raise UserError(f"--task xling_multitask: each objective brings its own criterion; set it with "
                              f"criterion= in --objectives (e.g. tagging:nl:criterion=cross_entropy), not "
                              f"--criterion {cfg._name}")
         return XlingMultitaskCriterion(self)

@@ -7,6 +7,7 @@ ISO 639-1 list serves one purpose: recognising WikiANN's ``lang:`` token prefix.
 """
 import re
 
+from fairseq_xling.errors import UserError
 from fairseq_xling.text.lines import CorpusError
 
 LANG_CODE = re.compile(r"[a-z]{2,3}")
@@ -24,9 +25,9 @@ ISO_639_1 = EU_LANGUAGES | frozenset(
 
 
 def check_lang_code(code: str, where: str) -> str:
-    """Return ``code`` if it is two or three lowercase ASCII letters, else raise ValueError naming ``where``."""
+    """Return ``code`` if it is two or three lowercase ASCII letters, else raise UserError naming ``where``."""
     if not isinstance(code, str) or not LANG_CODE.fullmatch(code):
-        raise ValueError(f"{where}: {code!r} is not a language code; "
+        raise UserError(f"{where}: {code!r} is not a language code; "
                          f"expected ISO 639-1 or ISO 639-3 (two or three lowercase letters, e.g. de, ace)")
     return code
 

@@ -13,6 +13,7 @@ from fairseq.criterions import CRITERION_DATACLASS_REGISTRY
 from fairseq.data import data_utils, indexed_dataset
 
 from fairseq_xling.data.spec import fill_dataclass, parse_spec, registrar, split_specs
+from fairseq_xling.errors import UserError
 from fairseq_xling.text.languages import check_lang_code
 
 OBJECTIVE_REGISTRY = {}
@@ -97,14 +98,14 @@ def parse_objectives(specs: str) -> List[Objective]:
         type_, positional, options = parse_spec(spec)
         where = f"--objectives entry {spec!r}"
         if type_ not in OBJECTIVE_REGISTRY:
-            raise ValueError(f"{where}: unknown objective type {type_!r}; expected one of "
+            raise UserError(f"{where}: unknown objective type {type_!r}; expected one of "
                              f"{', '.join(sorted(OBJECTIVE_REGISTRY))}")
         if len(positional) != 1:
-            raise ValueError(f"{where}: expected TYPE:LANGS[:key=value...], e.g. {type_}:de-en")
+            raise UserError(f"{where}: expected TYPE:LANGS[:key=value...], e.g. {type_}:de-en")
         cls = OBJECTIVE_REGISTRY[type_]
         criterion = options.get("criterion") or cls.default_criterion
         if criterion not in CRITERION_DATACLASS_REGISTRY:
-            raise ValueError(f"{where}: unknown criterion {criterion!r}; expected a registered criterion such as "
+            raise UserError(f"{where}: unknown criterion {criterion!r}; expected a registered criterion such as "
                              f"{cls.default_criterion} or cross_entropy")
         crit_cls = CRITERION_DATACLASS_REGISTRY[criterion]
         crit_fields = set(crit_cls.__dataclass_fields__) - {"_name"}
@@ -114,10 +115,10 @@ def parse_objectives(specs: str) -> List[Objective]:
         objectives.append(Objective(cfg.objective_name(type_, positional[0]), type_,
                                     parse_langs(positional[0], where), cfg, crit_cfg))
     if not objectives:
-        raise ValueError("--objectives is empty: give at least one TYPE:LANGS entry")
+        raise UserError("--objectives is empty: give at least one TYPE:LANGS entry")
     names = [o.name for o in objectives]
     if len(set(names)) != len(names):
-        raise ValueError(f"--objectives: the same objective is listed twice: {names}")
+        raise UserError(f"--objectives: the same objective is listed twice: {names}")
     return objectives
 
 

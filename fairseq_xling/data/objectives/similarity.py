@@ -2,6 +2,7 @@
 from dataclasses import dataclass
 
 from fairseq_xling.data.objectives import ObjectiveConfig, load_pair, register_objective
+from fairseq_xling.errors import UserError
 
 
 @register_objective("similarity")
@@ -12,5 +13,5 @@ class SimilarityObjective(ObjectiveConfig):
     def load_dataset(self, split, data_dir, langs, vocabs, seed):
         vocab = vocabs["word"]
         if len(langs) != 2:
-            raise ValueError(f"similarity objective needs a language pair such as de-en, got {'-'.join(langs)}")
+            raise UserError(f"similarity objective needs a language pair such as de-en, got {'-'.join(langs)}")
         return load_pair(split, data_dir, langs[0], langs[1], vocab, with_alignments=False)

@@ -2,9 +2,9 @@
 from dataclasses import dataclass
 from typing import Optional
 
-from fairseq_xling.data.objectives import (ObjectiveConfig, exists, load_indexed, load_pair,
-                                           register_objective)
+from fairseq_xling.data.objectives import ObjectiveConfig, exists, load_indexed, load_pair, register_objective
 from fairseq_xling.data.skipgram_dataset import SkipGramDataset
+from fairseq_xling.errors import UserError
 
 
 @register_objective("skipgram")
@@ -32,7 +32,7 @@ class SkipGramObjective(ObjectiveConfig):
         if len(langs) == 2:
             parallel = load_pair(split, data_dir, langs[0], langs[1], vocab, with_alignments=True)
         elif len(langs) != 1:
-            raise ValueError(f"skipgram objective takes one language or a pair, got {'-'.join(langs)}")
+            raise UserError(f"skipgram objective takes one language or a pair, got {'-'.join(langs)}")
         mono = {}
         if self.mono and split == "train":
             mono = {lang: load_indexed(data_dir, f"mono.{lang}", vocab.dicts[lang])

@@ -9,11 +9,14 @@ from dataclasses import dataclass
 
 from fairseq_xling.data.objectives import ObjectiveConfig, exists, load_indexed, register_objective
 from fairseq_xling.data.tagging_dataset import TaggingDataset
+from fairseq_xling.errors import UserError
+
+TAG_HEAD_PREFIX = "tag_"
 
 
 def tagging_head(task: str) -> str:
     """The model head of tagging task ``task``."""
-    return f"tag_{task}"
+    return TAG_HEAD_PREFIX + task
 
 
 @register_objective("tagging")
@@ -37,14 +40,14 @@ class TaggingObjective(ObjectiveConfig):
 
         vocab = task.vocabs[f"tag_{self.task}"]
         if not vocab.joined:
-            raise ValueError(f"tagging task {self.task!r}: the languages' tag dictionaries differ; binarise them "
+            raise UserError(f"tagging task {self.task!r}: the languages' tag dictionaries differ; binarise them "
                              f"with one (preprocess/conll.sh --tag-dict)")
         schemes = {task.data_meta[o.name].get("scheme", "none") for o in objectives}
         if len(schemes) > 1:
-            raise ValueError(f"tagging task {self.task!r}: its objectives' data use different tag schemes "
+            raise UserError(f"tagging task {self.task!r}: its objectives' data use different tag schemes "
                              f"({', '.join(sorted(schemes))}); binarise them with the same conll.sh --scheme")
         if model_cfg.tag_head not in ("crf", "softmax"):
-            raise ValueError(f"--tag-head {model_cfg.tag_head!r}: expected crf or softmax")
+            raise UserError(f"--tag-head {model_cfg.tag_head!r}: expected crf or softmax")
         d = next(iter(vocab.dicts.values()))
         langs = () if model_cfg.no_lang_specific_layer else [o.langs[0] for o in objectives]
         return TaggingHead(encoder.output_dim, d.symbols[d.nspecial:], schemes.pop(), langs,
@@ -52,7 +55,7 @@ class TaggingObjective(ObjectiveConfig):
 
     def dictionary_files(self, data_dir, langs):
         if len(langs) != 1:
-            raise ValueError(f"tagging objective takes one language, got {'-'.join(langs)}")
+            raise UserError(f"tagging objective takes one language, got {'-'.join(langs)}")
         return {("word", langs[0]): os.path.join(data_dir, "dict.word.txt"),
                 ("char", langs[0]): os.path.join(data_dir, "dict.char.txt"),
                 (f"tag_{self.task}", langs[0]): os.path.join(data_dir, "dict.tag.txt")}

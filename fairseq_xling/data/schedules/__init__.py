@@ -13,6 +13,7 @@ from typing import List, Sequence
 import numpy as np
 
 from fairseq_xling.data.spec import fill_dataclass, parse_spec, registrar
+from fairseq_xling.errors import UserError
 
 SCHEDULE_REGISTRY = {}
 register_schedule = registrar(SCHEDULE_REGISTRY, "schedule")
@@ -48,10 +49,10 @@ class Schedule:
 def build_schedule(spec: str) -> Schedule:
     name, positional, options = parse_spec(spec)
     if name not in SCHEDULE_REGISTRY:
-        raise ValueError(f"--schedule {spec!r}: unknown schedule {name!r}; expected one of "
+        raise UserError(f"--schedule {spec!r}: unknown schedule {name!r}; expected one of "
                          f"{', '.join(sorted(SCHEDULE_REGISTRY))}")
     if positional:
-        raise ValueError(f"--schedule {spec!r}: options are key=value, got {positional}")
+        raise UserError(f"--schedule {spec!r}: options are key=value, got {positional}")
     schedule, _ = fill_dataclass(SCHEDULE_REGISTRY[name], options, f"--schedule {name}")
     return schedule
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from fairseq_xling.data.schedules import Schedule, register_schedule
+from fairseq_xling.errors import UserError
 
 
 @register_schedule("mixing")
@@ -29,7 +30,7 @@ class MixingSchedule(Schedule):
             task, _, lang = self.target.rpartition("_")
             langs = [lang]
             if not any(o.task == task for o in objectives):
-                raise ValueError(f"mixing schedule: target={self.target!r} is neither an objective "
+                raise UserError(f"mixing schedule: target={self.target!r} is neither an objective "
                                  f"({', '.join(by_name)}) nor TASK_LANG with the task of one of them")
         rates = np.array([(1.0 if o.task == task else self.mu) * (1.0 if o.langs == langs else self.zeta)
                           * np.sqrt(o.size) for o in objectives])
