@@ -194,6 +194,32 @@ class XlingHubInterface(nn.Module):
                 out[i] = [heads[task][t] for t in paths[row][mask[row]].tolist()]
         return out
 
+    @torch.no_grad()
+    def translate(self, sentences: List[str], src: str, tgt: str, beam: int = 5, tokenized: bool = False,
+                  max_len_a: float = 0.0, max_len_b: int = 200, progress: bool = False) -> List[str]:
+        """Translations of ``sentences`` (language ``src``) into ``tgt`` by a model with a decoder, through fairseq's
+        own beam search (SequenceGenerator, the one fairseq-generate runs; its defaults for the length limit
+        max_len_a * source length + max_len_b). The output is post-processed as the training data was made: the
+        sub-words joined, then Moses-detokenised when the data was Moses-tokenised (``tokenized=True``: the input
+        is the model's tokens and the output too)."""
+        from fairseq.sequence_generator import SequenceGenerator
+
+        if self.model.decoder is None:
+            raise ValueError("this checkpoint has no decoder: translating needs a model trained with a translation "
+                             "objective (e.g. --arch xling_laser_lstm)")
+        if tgt not in self.model.decoder.langs:
+            raise ValueError(f"the decoder writes {', '.join(self.model.decoder.langs)}; asked for tgt={tgt!r}")
+        dictionary = self.model.decoder.dictionary
+        generator = SequenceGenerator([self.model], dictionary, beam_size=beam, max_len_a=max_len_a,
+                                      max_len_b=max_len_b)
+        out = [None] * len(sentences)
+        for batch in tqdm(self.plan(sentences), desc=f"translate {src}-{tgt}", disable=not progress, unit="batch"):
+            net_input = dict(self.collate([sentences[i] for i in batch], src, tokenized, numbers=batch), tgt_lang=tgt)
+            for i, hypos in zip(batch, generator.forward({"net_input": net_input})):
+                text = dictionary.string(hypos[0]["tokens"])  # the best hypothesis, without </s>
+                out[i] = text if tokenized else self.task.text_encoder(tgt).decode(text)
+        return out
+
     def extract_features(self, sentences: List[str], lang: str, tokenized: bool = False, progress: bool = False,
                          all_layers: bool = False) -> List[np.ndarray]:
         """Contextual token features per sentence: a T_i x D array of the top layer, or with ``all_layers`` a list

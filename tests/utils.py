@@ -141,3 +141,25 @@ def make_tagging_data_bin(dest, sentences, valid=None, scheme="BIOES"):
     with open(os.path.join(dest, "preprocess.json"), "w") as f:
         json.dump({"pipeline": "conll", "scheme": scheme, "task": "ner"}, f)
     return dest
+
+
+def make_translation_data_bin(dest, pairs, valid_pairs=None, meta=None):
+    """The layout of preprocess/multilingual.sh for de-en: one dictionary shared by both languages (dict.de.txt =
+    dict.en.txt), {train,valid}.de-en.{de,en}; ``meta``: its preprocess.json."""
+    import json
+
+    os.makedirs(dest, exist_ok=True)
+    valid_pairs = valid_pairs if valid_pairs is not None else pairs[:8]
+    joined = Dictionary()
+    for p in pairs:
+        for w in p[0] + p[1]:
+            joined.add_symbol(w)
+    joined.finalize()
+    for lang in ("de", "en"):
+        joined.save(os.path.join(dest, f"dict.{lang}.txt"))
+    for split, split_pairs in (("train", pairs), ("valid", valid_pairs)):
+        _write_dataset(os.path.join(dest, f"{split}.de-en.de"), joined, [p[0] for p in split_pairs])
+        _write_dataset(os.path.join(dest, f"{split}.de-en.en"), joined, [p[1] for p in split_pairs])
+    with open(os.path.join(dest, "preprocess.json"), "w") as f:
+        json.dump(meta or {"pipeline": "multilingual", "tokenizer": "none"}, f)
+    return dest

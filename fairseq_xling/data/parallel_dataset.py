@@ -83,3 +83,39 @@ class ParallelSentenceDataset(FairseqDataset):
     @property
     def supports_prefetch(self):
         return False
+
+
+class TranslationDataset(ParallelSentenceDataset):
+    """Sentence pairs for teacher-forced translation in fairseq's layout: the source without </s> in
+    ``net_input`` (with ``src_lang``, and ``tgt_lang`` for the decoder only), ``prev_output_tokens`` = </s> then the
+    target, ``target`` = the target then </s>; both sides right-padded with the (joined) dictionary's padding.
+    ``ntokens`` counts target tokens, as fairseq's translation criteria expect."""
+
+    def __getitem__(self, index):
+        target, eos = self.tgt[index], self.tgt_dict.eos()
+        if len(target) == 0 or target[-1] != eos:  # fairseq-preprocess ends every line with </s>; others may not
+            target = torch.cat([target, target.new_full((1,), eos)])
+        return {"id": index, "source": strip_eos(self.src[index], self.src_dict.eos()), "target": target}
+
+    def num_tokens(self, index):
+        return max(self.src_sizes[index], self.tgt_sizes[index] + 1, 1)
+
+    def num_tokens_vec(self, indices):
+        return np.maximum(np.maximum(self.src_sizes[indices], self.tgt_sizes[indices] + 1), 1)
+
+    def collater(self, samples):
+        if not samples:
+            return {}
+        eos, pad = self.tgt_dict.eos(), self.tgt_dict.pad()
+        targets = [s["target"] for s in samples]
+        prev = [torch.cat([t.new_full((1,), eos), t[:-1]]) for t in targets]  # </s> w1 ... wn
+        net_input = collate_side([s["source"] for s in samples], self.src_dict.pad(), self.src_lang)
+        net_input.update(tgt_lang=self.tgt_lang, prev_output_tokens=pad_sequence(prev, batch_first=True,
+                                                                                 padding_value=pad))
+        return {
+            "id": torch.tensor([s["id"] for s in samples]),
+            "nsentences": len(samples),
+            "ntokens": sum(len(t) for t in targets),
+            "net_input": net_input,
+            "target": pad_sequence(targets, batch_first=True, padding_value=pad),  # B x T, ends with </s>
+        }

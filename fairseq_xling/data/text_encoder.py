@@ -78,3 +78,10 @@ class RawTextEncoder:
 
     def __call__(self, line: str) -> str:
         return " ".join(self.tokens(line))
+
+    def decode(self, text: str) -> str:
+        """Model tokens (space-separated) -> text: the sub-words joined, then the words detokenised (lowercasing
+        is not undone)."""
+        if self.bpe is not None:
+            text = self.bpe.decode(text)
+        return self.words.detokenize(text)

@@ -11,7 +11,11 @@ import torch.nn as nn
 from fairseq.models import register_model, register_model_architecture
 
 from fairseq_xling.models.xling_model import XlingEncoder, XlingModel, XlingModelConfig, encoder_output, model_defaults
+from fairseq_xling.errors import UserError
 from fairseq_xling.modules.bilstm import BiLSTM
+from fairseq_xling.modules.pooling import masked_max, masked_mean
+
+POOLS = {"mean": masked_mean, "max": masked_max}
 
 
 @dataclass
@@ -20,19 +24,24 @@ class XlingBiLSTMAvgConfig(XlingModelConfig):
     encoder_hidden_size: int = field(default=64, metadata={"help": "LSTM size per direction"})
     encoder_layers: int = field(default=1, metadata={"help": "BiLSTM layers; 0 = mean of word embeddings"})
     dropout: float = field(default=0.3, metadata={"help": "dropout on the word embeddings"})
+    pool: str = field(default="mean", metadata={"help": "sentence vector: mean | max over time of the top layer"})
 
 
 class BiLSTMAvgEncoder(XlingEncoder):
-    """Layers: the word embeddings (after dropout), then each BiLSTM layer. Sentence: mean of the top layer.
+    """Layers: the word embeddings (after dropout), then each BiLSTM layer. Sentence: mean (Singla et al.) or max
+    (LASER) over time of the top layer.
 
     Args:
-        vocabs: needs ``word``; embed_dim, hidden_size, num_layers, dropout: as the config.
+        vocabs: needs ``word``; embed_dim, hidden_size, num_layers, dropout, pool: as the config.
     """
 
     vocab_tables = {"embed_tokens.weight": "word"}
 
-    def __init__(self, vocabs, embed_dim, hidden_size, num_layers, dropout):
+    def __init__(self, vocabs, embed_dim, hidden_size, num_layers, dropout, pool: str = "mean"):
         super().__init__(vocabs)
+        if pool not in POOLS:
+            raise UserError(f"--pool {pool!r}: expected one of {', '.join(POOLS)}")
+        self.pool = POOLS[pool]
         self.embed_tokens = nn.Embedding(vocabs["word"].size, embed_dim)
         # fairseq's N(0, 1/d) for the word vectors: word2vec's tiny uniform init (+-0.5/d) makes every sentence
         # look alike to the LSTM and stalls the similarity objective
@@ -44,7 +53,7 @@ class BiLSTMAvgEncoder(XlingEncoder):
 
     @classmethod
     def build(cls, cfg, task):
-        return cls(task.vocabs, cfg.embed_dim, cfg.encoder_hidden_size, cfg.encoder_layers, cfg.dropout)
+        return cls(task.vocabs, cfg.embed_dim, cfg.encoder_hidden_size, cfg.encoder_layers, cfg.dropout, cfg.pool)
 
     def forward(self, src_tokens, src_lengths, src_lang: str, head=None):
         """src_tokens: B x T ids of language ``src_lang`` (right-padded), src_lengths: B."""
@@ -52,7 +61,7 @@ class BiLSTMAvgEncoder(XlingEncoder):
         pad_mask = src_tokens.eq(vocab.pad(src_lang))  # B x T
         x = self.dropout(self.embed_tokens(vocab.rows(src_lang, src_tokens)))  # B x T x E
         layers = [x] + (self.lstm.forward_layers(x, src_lengths) if self.lstm is not None else [])
-        return encoder_output(layers, pad_mask)
+        return encoder_output(layers, pad_mask, self.pool)
 
 
 @register_model("xling_bilstm_avg", dataclass=XlingBiLSTMAvgConfig)
@@ -66,6 +75,7 @@ def base_architecture(cfg):
     cfg.encoder_hidden_size = getattr(cfg, "encoder_hidden_size", cfg.embed_dim // 2)
     cfg.encoder_layers = getattr(cfg, "encoder_layers", 1)
     cfg.dropout = getattr(cfg, "dropout", 0.3)
+    cfg.pool = getattr(cfg, "pool", "mean")
 
 
 def _sized(dim, layers):

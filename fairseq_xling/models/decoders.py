@@ -27,10 +27,13 @@ class SentenceLSTMDecoder(FairseqIncrementalDecoder):
         langs: target languages (one learned embedding each).
         sentence_dim: size of the encoder's ``sentence_emb``.
         embed_dim, hidden_size, num_layers, lang_dim: token embedding, LSTM and language embedding sizes.
+        init_from_sentence: the LSTM's initial hidden and cell states are a linear map of the sentence vector (as
+            in LASER); else zeros.
     """
 
     def __init__(self, dictionary, langs: List[str], sentence_dim: int, embed_dim: int = 320,
-                 hidden_size: int = 2048, num_layers: int = 1, lang_dim: int = 32, dropout: float = 0.0):
+                 hidden_size: int = 2048, num_layers: int = 1, lang_dim: int = 32, dropout: float = 0.0,
+                 init_from_sentence: bool = False):
         super().__init__(dictionary)
         self.langs = {lang: i for i, lang in enumerate(langs)}
         self.embed_tokens = nn.Embedding(len(dictionary), embed_dim, padding_idx=dictionary.pad())
@@ -38,6 +41,7 @@ class SentenceLSTMDecoder(FairseqIncrementalDecoder):
         self.lstm = nn.LSTM(embed_dim + sentence_dim + lang_dim, hidden_size, num_layers, batch_first=True)
         self.dropout = nn.Dropout(dropout)
         self.output = nn.Linear(hidden_size, len(dictionary))
+        self.init_state = nn.Linear(sentence_dim, 2 * num_layers * hidden_size) if init_from_sentence else None
 
     def forward(self, prev_output_tokens, encoder_out: Optional[Dict] = None,
                 incremental_state: Optional[Dict[str, Dict[str, Optional[Tensor]]]] = None, **kwargs):
@@ -53,6 +57,10 @@ class SentenceLSTMDecoder(FairseqIncrementalDecoder):
         lang = self.embed_langs.weight[self.langs[tgt_lang]].expand(bsz, steps, -1)  # B x T x L
         x = torch.cat([self.dropout(self.embed_tokens(prev_output_tokens)), sentence, lang], dim=-1)  # B x T x C
         state = self.get_incremental_state(incremental_state, "state") if incremental_state is not None else None
+        if state is None and self.init_state is not None:  # first step: start from the sentence vector
+            layers, size = self.lstm.num_layers, self.lstm.hidden_size
+            init = self.init_state(encoder_out["sentence_emb"]).view(bsz, 2 * layers, size).transpose(0, 1)
+            state = {"hidden": init[:layers].contiguous(), "cell": init[layers:].contiguous()}  # layers x B x H
         h, (hidden, cell) = self.lstm(x, (state["hidden"], state["cell"]) if state else None)  # B x T x H
         if incremental_state is not None:
             self.set_incremental_state(incremental_state, "state", {"hidden": hidden, "cell": cell})
@@ -73,7 +81,13 @@ def build_decoder(cfg, task, encoder) -> Optional[FairseqIncrementalDecoder]:
     """The decoder ``cfg.decoder`` names (None for ``none``), writing the task's joined word vocabulary."""
     if cfg.decoder not in DECODERS:
         raise UserError(f"--decoder {cfg.decoder!r}: expected one of {', '.join(DECODERS)}")
+    if cfg.decoder_init not in ("zero", "sentence"):
+        raise UserError(f"--decoder-init {cfg.decoder_init!r}: expected zero or sentence")
     if cfg.decoder == "none":
+        needing = [o.name for o in getattr(task, "objectives", ()) if o.cfg.needs_decoder]
+        if needing:
+            raise UserError(f"objective {needing[0]} trains a decoder: choose one with --decoder lstm (or an "
+                            f"architecture that has one, such as xling_laser_lstm)")
         return None
     vocab = task.vocabs["word"]
     if not vocab.joined:
@@ -81,4 +95,4 @@ def build_decoder(cfg, task, encoder) -> Optional[FairseqIncrementalDecoder]:
                          "sub-words learned over all languages); this run has one dictionary per language")
     return SentenceLSTMDecoder(next(iter(vocab.dicts.values())), vocab.langs, encoder.sentence_dim,
                                cfg.decoder_embed_dim, cfg.decoder_hidden_size, cfg.decoder_layers,
-                               cfg.decoder_lang_dim, cfg.decoder_dropout)
+                               cfg.decoder_lang_dim, cfg.decoder_dropout, cfg.decoder_init == "sentence")

@@ -68,6 +68,8 @@ class XlingModelConfig(FairseqDataclass):
     decoder_layers: int = field(default=1, metadata={"help": "decoder LSTM layers"})
     decoder_lang_dim: int = field(default=32, metadata={"help": "target language embedding size"})
     decoder_dropout: float = field(default=0.1, metadata={"help": "dropout on the decoder's input and output"})
+    decoder_init: str = field(default="zero", metadata={
+        "help": "the decoder LSTM's initial state: zero | sentence (a linear map of the sentence vector, LASER)"})
     pretrained_word_vectors: Optional[str] = field(default=None, metadata={
         "help": "initialise the word table from word2vec text files: 'nl:vectors.nl.vec,es:vectors.es.vec' "
                 "(e.g. from XlingHubInterface.save_word_vectors of a JMT model)"})

@@ -46,7 +46,8 @@ class XlingMultitaskConfig(FairseqDataclass):
         "help": "comma-separated TYPE:LANGS[:key=value...], e.g. 'similarity:de-en,skipgram:de-en:window=5'; "
                 "keys set the objective's data options or its criterion's options"})
     schedule: str = field(default="alternate", metadata={
-        "help": "which objective each update trains: alternate | weighted (weight= per objective) | ..."})
+        "help": "which objective each update trains: alternate | weighted (weight= per objective) | "
+                "temperature:t=5 (by data size, Arivazhagan et al.) | mixing:target=NAME (Lin et al.)"})
     restore_encoder: Optional[str] = field(default=None, metadata={
         "help": "start the encoder from this checkpoint's (same encoder; languages and heads may differ: "
                 "embedding rows are matched by language and symbol)"})

@@ -57,6 +57,10 @@ class XlingTokenizer:
     def __call__(self, line: str) -> str:
         return " ".join(self.tokens(line))
 
+    def detokenize(self, text: str) -> str:
+        """Space-separated tokens -> text (Moses' detokeniser; with ``kind="none"`` the text as it is)."""
+        return self._moses.decode(text) if self._moses is not None else text
+
     def __repr__(self):
         return f"XlingTokenizer(lang={self.lang!r}, kind={self.kind!r}, lowercase={self.lowercase})"
 

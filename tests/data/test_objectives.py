@@ -18,7 +18,7 @@ def test_any_registered_criterion_can_score_an_objective():
 
 
 @pytest.mark.parametrize("spec,message", [
-    ("translation:de-en", "unknown objective type 'translation'"),
+    ("translate:de-en", "unknown objective type 'translate'"),
     ("similarity:de1-en", "'de1'"),
     ("similarity:deut-en", "'deut'"),
     ("similarity:de-en:windw=3", "unknown option 'windw'"),

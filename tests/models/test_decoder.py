@@ -83,8 +83,28 @@ def test_a_decoder_needs_one_joined_vocabulary():
     de.add_symbol("haus")
     en.add_symbol("house")
     task = SimpleNamespace(vocabs={"word": MultilingualVocab({"de": de, "en": en})})
-    cfg = SimpleNamespace(decoder="lstm")
+    cfg = SimpleNamespace(decoder="lstm", decoder_init="zero")
     with pytest.raises(ValueError, match="one vocabulary shared by every language"):
         build_decoder(cfg, task, encoder=None)
     with pytest.raises(ValueError, match="expected one of none, lstm"):
-        build_decoder(SimpleNamespace(decoder="gru"), task, encoder=None)
+        build_decoder(SimpleNamespace(decoder="gru", decoder_init="zero"), task, encoder=None)
+    with pytest.raises(ValueError, match="expected zero or sentence"):
+        build_decoder(SimpleNamespace(decoder="lstm", decoder_init="random"), task, encoder=None)
+
+
+def test_the_decoder_can_start_from_the_sentence_vector():
+    m, d = model()
+    decoder = SentenceLSTMDecoder(d, ["de", "en"], m.encoder.sentence_dim, embed_dim=6, hidden_size=12, lang_dim=3,
+                                  init_from_sentence=True)
+    m = XlingBiLSTMAvgModel(m.encoder, {}, decoder=decoder).eval()
+    prev = torch.tensor([[d.eos(), 5, 6], [d.eos(), 9, 4]])
+    with torch.no_grad():
+        full = m(**NET_INPUT, prev_output_tokens=prev)["logits"]
+        encoder_out = m.encoder.forward_torchscript(NET_INPUT)
+        state, steps = {}, []
+        for t in range(prev.size(1)):  # incremental decoding starts from the same state
+            steps.append(m.decoder(prev[:, : t + 1], encoder_out=encoder_out, incremental_state=state)[0])
+        decoder.init_state.bias.add_(1.0)  # the first step depends on the initial state
+        moved = m(**NET_INPUT, prev_output_tokens=prev[:, :1])["logits"]
+    assert torch.allclose(torch.cat(steps, 1), full, atol=1e-5)
+    assert not torch.allclose(moved, full[:, :1])

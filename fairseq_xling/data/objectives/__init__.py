@@ -32,6 +32,7 @@ class ObjectiveConfig:
     criterion: Optional[str] = None  # registered criterion that scores it; default: the type's own
 
     default_criterion: ClassVar[str] = ""
+    needs_decoder: ClassVar[bool] = False  # the model must have a decoder (--decoder) to train it
 
     def head_name(self, objective: "Objective") -> Optional[str]:
         """The model head this objective trains (objectives naming the same head share it); None: the encoder's
@@ -138,23 +139,29 @@ def load_indexed(data_dir: str, name: str, dictionary=None, required=True):
     return dataset
 
 
-def load_pair(split, data_dir, src, tgt, vocab, with_alignments):
-    """The parallel part of a data-bin in fairseq's translation layout (``{split}.{src}-{tgt}.{lang}``)."""
+def load_pair(split, data_dir, src, tgt, vocab, with_alignments, dataset_class=None):
+    """The parallel part of a data-bin in fairseq's translation layout (``{split}.{src}-{tgt}.{lang}``); data
+    binarised as ``{tgt}-{src}`` serves the ``src-tgt`` direction too (without word alignments, whose indices
+    would be the wrong way round)."""
     from fairseq_xling.data.parallel_dataset import ParallelSentenceDataset
 
     prefix = f"{split}.{src}-{tgt}"
+    reverse = f"{split}.{tgt}-{src}"
+    if not exists(data_dir, f"{prefix}.{src}") and not with_alignments and exists(data_dir, f"{reverse}.{src}"):
+        prefix = reverse
     if not exists(data_dir, f"{prefix}.{src}"):
         if split == "train":
             raise FileNotFoundError(f"expected {os.path.join(data_dir, prefix)}.{src}.bin: no {src}-{tgt} "
-                                    f"training data in {data_dir} (make it with preprocess/europarl.sh)")
+                                    f"training data in {data_dir} (make it with preprocess/europarl.sh or "
+                                    f"preprocess/multilingual.sh)")
         return None
     align = None
     if with_alignments:
         align = load_indexed(data_dir, f"{split}.align.{src}-{tgt}", required=split == "train")
-    return ParallelSentenceDataset(
+    return (dataset_class or ParallelSentenceDataset)(
         load_indexed(data_dir, f"{prefix}.{src}", vocab.dicts[src]),
         load_indexed(data_dir, f"{prefix}.{tgt}", vocab.dicts[tgt]),
         src, tgt, vocab.dicts[src], vocab.dicts[tgt], align)
 
 
-from fairseq_xling.data.objectives import similarity, skipgram, tagging  # noqa: E402,F401
+from fairseq_xling.data.objectives import similarity, skipgram, tagging, translation  # noqa: E402,F401

@@ -57,4 +57,4 @@ def build_schedule(spec: str) -> Schedule:
     return schedule
 
 
-from fairseq_xling.data.schedules import alternate, mixing, weighted  # noqa: E402,F401
+from fairseq_xling.data.schedules import alternate, mixing, temperature, weighted  # noqa: E402,F401
