@@ -172,6 +172,7 @@ def test_xling_eval_retrieval_on_a_trained_checkpoint(data, tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     import json
     lines = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
-    assert [r["direction"] for r in lines] == ["de->en", "en->de"]
+    assert [(r["direction"], r["scoring"]) for r in lines] == [
+        ("de->en", "cosine"), ("de->en", "margin"), ("en->de", "cosine"), ("en->de", "margin")]
     assert all(r["n"] == 30 and r["pool_size"] == 10 for r in lines)
-    assert all(r["p@1"] >= 0.7 for r in lines), lines
+    assert all(r["p@1"] >= 0.7 and r["error"] == pytest.approx(100 * (1 - r["p@1"])) for r in lines), lines

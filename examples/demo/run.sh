@@ -50,11 +50,11 @@ done
 "$PYTHON" - "$results" <<'PY'
 import json, sys
 rows = [json.loads(line) for line in open(sys.argv[1])]
-print("\nRetrieval on comtrans-dev: P@1 / P@5 (%) of the true translation among 999 distractors\n")
+print("\nRetrieval on comtrans-dev: P@1 / P@5 (%) of the true translation among 999 distractors (cosine)\n")
 print("| model | de->en P@1 | de->en P@5 | en->de P@1 | en->de P@5 | queries |")
 print("|---|---|---|---|---|---|")
 for model in dict.fromkeys(r["model"] for r in rows):
-    by = {r["direction"]: r for r in rows if r["model"] == model}
+    by = {r["direction"]: r for r in rows if r["model"] == model and r.get("scoring", "cosine") == "cosine"}
     a, b = by["de->en"], by["en->de"]
     print(f"| {model} | {100*a['p@1']:.1f} | {100*a['p@5']:.1f} | {100*b['p@1']:.1f} | {100*b['p@5']:.1f} | {a['n']} |")
 PY

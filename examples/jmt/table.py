@@ -9,7 +9,8 @@ print("| parallel pairs | model | de->en P@1 | en->de P@1 | de->en P@5 | en->de 
 print("|---|---|---|---|---|---|---|")
 for pairs in ("23580", "5000"):
     for key, label in names.items():
-        by = {r["direction"]: r for r in rows if r["model"] == f"{key}-{pairs}"}
+        by = {r["direction"]: r for r in rows  # cosine rows (older results have no "scoring" column)
+              if r["model"] == f"{key}-{pairs}" and r.get("scoring", "cosine") == "cosine"}
         if len(by) == 2:
             a, b = by["de->en"], by["en->de"]
             print(f"| {int(pairs):,} | {label} | {100 * a['p@1']:.1f} | {100 * b['p@1']:.1f} | "

@@ -11,4 +11,4 @@ from fairseq_xling.evaluation.doc_classification import (  # noqa: F401
     read_rcv,
     split_sentences,
 )
-from fairseq_xling.evaluation.retrieval import error_rate, precision_at_k  # noqa: F401
+from fairseq_xling.evaluation.retrieval import error_rate, knn_mean, margin_score, precision_at_k  # noqa: F401

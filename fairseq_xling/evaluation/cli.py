@@ -2,14 +2,16 @@
 embeddings, and print one JSON line per result on stdout.
 
     xling-eval retrieval --src-file A --tgt-file B --src-lang de --tgt-lang en \\
-        (--checkpoint DIR/checkpoint_best.pt | --src-emb a.npy --tgt-emb b.npy)
+        (--checkpoint DIR/checkpoint_best.pt | --src-emb a.npy --tgt-emb b.npy) [--scoring cosine margin]
     xling-eval doc-classification --train FILE --test FILE --train-lang en --test-lang de --format mldoc \\
         (--checkpoint DIR/checkpoint_best.pt | --train-emb a.npz --test-emb b.npz)
     xling-eval tagging --checkpoint DIR/checkpoint_best.pt --input ned.testa --format conll2002 --lang nl \\
         [--task ner] [--predict tagged.tsv]
 
 The metrics live in ``retrieval.py`` and ``doc_classification.py``; this file only reads, encodes and
-reports. The hub (and with it fairseq) is imported only when ``--checkpoint`` is given.
+reports. The hub (and with it fairseq) is imported only when ``--checkpoint`` is given. ``retrieval`` prints
+one row per direction and scoring (cosine, and the margin of Artetxe & Schwenk 2019 as in LASER's xSIM),
+with P@k and the error rate in percent.
 """
 import argparse
 import codecs
@@ -22,7 +24,7 @@ from typing import Dict, List, Optional, Sequence
 import numpy as np
 
 from fairseq_xling.evaluation import doc_classification as dc
-from fairseq_xling.evaluation.retrieval import DEFAULT_NUM_DISTRACTORS, precision_at_k
+from fairseq_xling.evaluation.retrieval import DEFAULT_MARGIN_K, DEFAULT_NUM_DISTRACTORS, SCORINGS, precision_at_k
 
 
 class InputError(ValueError):
@@ -158,17 +160,20 @@ def run_retrieval(args: argparse.Namespace) -> List[Dict[str, object]]:
         ((args.src_lang, src_emb), (args.tgt_lang, tgt_emb)),
         ((args.tgt_lang, tgt_emb), (args.src_lang, src_emb)),
     ):
-        scores = precision_at_k(
-            a_emb, b_emb, k=args.k, num_distractors=args.num_distractors, seed=args.seed, progress=args.progress
-        )
-        row: Dict[str, object] = {"task": "retrieval", "direction": f"{a}->{b}"}
-        row.update({f"p@{c}": scores[f"p@{c}"] for c in args.k})
-        row.update(
-            num_distractors="all" if args.num_distractors is None else args.num_distractors,
-            n=scores["n"],
-            pool_size=scores["pool_size"],
-        )
-        rows.append(row)
+        for scoring in dict.fromkeys(args.scoring):
+            scores = precision_at_k(
+                a_emb, b_emb, k=args.k, num_distractors=args.num_distractors, seed=args.seed, progress=args.progress,
+                scoring=scoring, margin_k=args.margin_k,
+            )  # fmt: skip
+            row: Dict[str, object] = {"task": "retrieval", "direction": f"{a}->{b}", "scoring": scoring}
+            row.update({f"p@{c}": scores[f"p@{c}"] for c in args.k})
+            row.update(
+                error=100.0 * scores["num_errors"] / scores["n"],  # percent, as xSIM reports it
+                num_distractors="all" if args.num_distractors is None else args.num_distractors,
+                n=scores["n"],
+                pool_size=scores["pool_size"],
+            )
+            rows.append(row)
     return rows
 
 
@@ -282,7 +287,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--seed", type=int, default=0)
         p.add_argument("--output", help="also write the results as a TSV table to this file")
 
-    p = commands.add_parser("retrieval", help="P@k of parallel-sentence retrieval, both directions")
+    p = commands.add_parser("retrieval", help="P@k and error rate of parallel-sentence retrieval, both directions")
     add_common(p)
     p.add_argument("--src-file", help="source sentences, one per line")
     p.add_argument("--tgt-file", help="target sentences, line i translating line i of --src-file")
@@ -297,6 +302,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="wrong candidates per query (pools of K+1 pairs), or 'all' for a full search (Tatoeba style)",
     )
     p.add_argument("--k", type=int, nargs="+", default=[1, 5], help="cutoffs to report (default: 1 5)")
+    p.add_argument(
+        "--scoring",
+        nargs="+",
+        choices=list(SCORINGS),
+        default=["cosine", "margin"],
+        metavar="SCORING",
+        help="cosine, margin (ratio margin of Artetxe & Schwenk 2019, as LASER's xSIM) and/or margin-distance; "
+        "one row per direction and scoring (default: cosine margin)",
+    )
+    p.add_argument(
+        "--margin-k",
+        type=int,
+        default=DEFAULT_MARGIN_K,
+        help=f"nearest neighbours in the margin's denominator, clamped to the pool size (default: {DEFAULT_MARGIN_K})",
+    )
     p.add_argument("--max-sentences", type=int, help="use only the first N pairs")
     p.add_argument("--progress", action="store_true", help="show a progress bar while scoring")
     p.set_defaults(run=run_retrieval)
@@ -334,6 +354,8 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     args = parser.parse_args(argv)
     if getattr(args, "max_sentences", None) is not None and args.max_sentences < 1:
         parser.error("--max-sentences must be >= 1")
+    if getattr(args, "margin_k", None) is not None and args.margin_k < 1:
+        parser.error("--margin-k must be >= 1")
     from fairseq_xling.text.lines import CorpusError
 
     try:  # the one place user errors are reported: bad files, arguments or checkpoints, never a traceback

@@ -64,14 +64,19 @@ def test_retrieval_end_to_end(tmp_path, permuted_embeddings):
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     rows = json_lines(proc.stdout)
-    assert [r["direction"] for r in rows] == ["de->en", "en->de"]
-    for row in rows:
+    assert [(r["direction"], r["scoring"]) for r in rows] == [
+        ("de->en", "cosine"), ("de->en", "margin"), ("en->de", "cosine"), ("en->de", "margin")
+    ]  # fmt: skip
+    for row in rows:  # one-hot rows: every k-NN mean is 1/4, so the margin ranks as the cosine does
         assert row["task"] == "retrieval"
-        assert row["p@1"] == pytest.approx(0.3) and row["p@5"] == pytest.approx(0.3)
+        assert row["p@1"] == pytest.approx(0.3) and row["p@5"] == pytest.approx(0.3) and row["error"] == 70.0
         assert row["num_distractors"] == 999 and row["n"] == 10
     table = output.read_text(encoding="utf-8").splitlines()
-    assert table[0].split("\t")[:4] == ["task", "direction", "p@1", "p@5"]
-    assert len(table) == 3 and table[1].startswith("retrieval\tde->en\t0.3\t")
+    assert table[0].split("\t") == [
+        "task", "direction", "scoring", "p@1", "p@5", "error", "num_distractors", "n", "pool_size"
+    ]  # fmt: skip
+    assert len(table) == 5 and table[1] == "retrieval\tde->en\tcosine\t0.3\t0.3\t70.0\t999\t10\t10"
+    assert table[2].startswith("retrieval\tde->en\tmargin\t0.3\t")
 
 
 def test_retrieval_all_distractors_and_max_sentences(permuted_embeddings):
@@ -82,8 +87,61 @@ def test_retrieval_all_distractors_and_max_sentences(permuted_embeddings):
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     rows = json_lines(proc.stdout)
-    assert [(r["p@1"], r["num_distractors"], r["n"]) for r in rows] == [(1.0, "all", 3)] * 2
+    assert [(r["p@1"], r["error"], r["num_distractors"], r["n"]) for r in rows] == [(1.0, 0.0, "all", 3)] * 4
     assert "p@5" not in rows[0]
+
+
+@pytest.fixture
+def hub_embeddings(tmp_path):
+    """4 one-hot de rows; en rows 2, 3 are exact translations, en row 1 a weak one (cosine 0.4) and en row 0
+    a hub at cosine 0.5 with every de row (test_retrieval.py's hub_example)."""
+    src = np.eye(4, 5, dtype=np.float32)
+    tgt = np.eye(4, 5, dtype=np.float32)
+    tgt[0] = [0.5, 0.5, 0.5, 0.5, 0.0]
+    tgt[1] = [0.0, 0.4, 0.0, 0.0, np.sqrt(1 - 0.4**2)]
+    np.save(tmp_path / "de.npy", src)
+    np.save(tmp_path / "en.npy", tgt)
+    return str(tmp_path / "de.npy"), str(tmp_path / "en.npy")
+
+
+def test_retrieval_margin_scoring(tmp_path, hub_embeddings, capsys):
+    """The hub takes a query from cosine in each direction (error 25%); both margins retrieve every pair."""
+    src, tgt = hub_embeddings
+    output = tmp_path / "results.tsv"
+    code, out, err = run_main(
+        capsys, "retrieval", "--src-emb", src, "--tgt-emb", tgt, "--src-lang", "de", "--tgt-lang", "en",
+        "--num-distractors", "all", "--k", "1", "--scoring", "cosine", "margin", "margin-distance",
+        "--margin-k", "2", "--output", str(output),
+    )  # fmt: skip
+    assert code == 0, err
+    rows = json_lines(out)
+    assert [(r["direction"], r["scoring"], r["p@1"], r["error"]) for r in rows] == [
+        ("de->en", "cosine", 0.75, 25.0), ("de->en", "margin", 1.0, 0.0), ("de->en", "margin-distance", 1.0, 0.0),
+        ("en->de", "cosine", 0.75, 25.0), ("en->de", "margin", 1.0, 0.0), ("en->de", "margin-distance", 1.0, 0.0),
+    ]  # fmt: skip
+    table = output.read_text(encoding="utf-8").splitlines()
+    assert table[0] == "task\tdirection\tscoring\tp@1\terror\tnum_distractors\tn\tpool_size"
+    assert table[1:3] == [
+        "retrieval\tde->en\tcosine\t0.75\t25.0\tall\t4\t4", "retrieval\tde->en\tmargin\t1.0\t0.0\tall\t4\t4"
+    ]  # fmt: skip
+
+    code, out, err = run_main(
+        capsys, "retrieval", "--src-emb", src, "--tgt-emb", tgt, "--src-lang", "de", "--tgt-lang", "en",
+        "--scoring", "margin", "--margin-k", "50",
+    )  # fmt: skip
+    assert code == 0 and [r["scoring"] for r in json_lines(out)] == ["margin", "margin"]  # k clamped to 4
+
+
+@pytest.mark.parametrize("option, message", [
+    (["--margin-k", "0"], "--margin-k must be >= 1"),
+    (["--scoring", "csls"], "invalid choice: 'csls'"),
+])  # fmt: skip
+def test_retrieval_rejects_bad_scoring_options(hub_embeddings, capsys, option, message):
+    src, tgt = hub_embeddings
+    code, out, err = run_main(
+        capsys, "retrieval", "--src-emb", src, "--tgt-emb", tgt, "--src-lang", "de", "--tgt-lang", "en", *option
+    )
+    assert code == 2 and message in err and out == ""
 
 
 def test_retrieval_rejects_files_of_different_length(tmp_path, permuted_embeddings, capsys):
@@ -124,7 +182,7 @@ def test_retrieval_checks_embedding_rows_against_the_files(tmp_path, permuted_em
         capsys, "retrieval", "--src-file", src_file, "--tgt-file", tgt_file, "--src-emb", src, "--tgt-emb", tgt,
         "--src-lang", "de", "--tgt-lang", "en", "--max-sentences", "3",
     )  # fmt: skip
-    assert code == 0 and len(json_lines(out)) == 2
+    assert code == 0 and len(json_lines(out)) == 4  # 2 directions x 2 scorings
 
 
 def test_retrieval_needs_embeddings_or_checkpoint(capsys):
@@ -211,7 +269,10 @@ def test_retrieval_through_checkpoint(tmp_path, monkeypatch, capsys):
         "--checkpoint", "ckpt/checkpoint_best.pt", "--data", "data-bin",
     ])  # fmt: skip
     rows = json_lines(capsys.readouterr().out)
-    assert [(r["direction"], r["p@1"], r["n"]) for r in rows] == [("de->en", 1.0, 3), ("en->de", 1.0, 3)]
+    assert [(r["direction"], r["scoring"], r["p@1"], r["n"]) for r in rows] == [
+        ("de->en", "cosine", 1.0, 3), ("de->en", "margin", 1.0, 3), ("en->de", "cosine", 1.0, 3),
+        ("en->de", "margin", 1.0, 3),
+    ]  # fmt: skip
     assert hub.calls == [("de", 3), ("en", 3)]
     assert loaded == {"c": "ckpt/checkpoint_best.pt"}
 
