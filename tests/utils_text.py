@@ -6,6 +6,7 @@ import sys
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EUROPARL_SH = os.path.join(REPO, "preprocess", "europarl.sh")
+MULTILINGUAL_SH = os.path.join(REPO, "preprocess", "multilingual.sh")
 
 # a one-to-one German-English word mapping: aligned sentences are word-by-word translations
 DE_EN = {
@@ -65,8 +66,43 @@ def make_comtrans(directory, n_train=30, n_dev=10, seed=0):
     return str(directory)
 
 
-def run_europarl(*args):
-    """Run preprocess/europarl.sh with this interpreter; returns the CompletedProcess."""
+def _script_env():
     env = dict(os.environ, PYTHON=sys.executable)
     env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
-    return subprocess.run(["bash", EUROPARL_SH, *map(str, args)], capture_output=True, text=True, env=env)
+    return env
+
+
+def run_script(script, *args):
+    """Run a preprocess/ script with this interpreter; returns the CompletedProcess."""
+    return subprocess.run(["bash", script, *map(str, args)], capture_output=True, text=True, env=_script_env())
+
+
+def start_script(script, *args, log_dir):
+    """Start a preprocess/ script in the background (stdout and stderr into files in ``log_dir``); ``finish_script``
+    waits for it. Runs that are mostly interpreter start-up can so overlap."""
+    os.makedirs(log_dir, exist_ok=True)
+    out, err = (open(os.path.join(log_dir, name), "w+") for name in ("stdout", "stderr"))
+    process = subprocess.Popen(["bash", script, *map(str, args)], stdout=out, stderr=err, text=True, env=_script_env())
+    return process, out, err
+
+
+def finish_script(started):
+    """Wait for a ``start_script`` run; returns a CompletedProcess."""
+    process, out, err = started
+    process.wait()
+    texts = []
+    for f in (out, err):
+        f.seek(0)
+        texts.append(f.read())
+        f.close()
+    return subprocess.CompletedProcess(process.args, process.returncode, *texts)
+
+
+def run_europarl(*args):
+    """Run preprocess/europarl.sh with this interpreter; returns the CompletedProcess."""
+    return run_script(EUROPARL_SH, *args)
+
+
+def run_multilingual(*args):
+    """Run preprocess/multilingual.sh with this interpreter; returns the CompletedProcess."""
+    return run_script(MULTILINGUAL_SH, *args)

@@ -14,9 +14,10 @@ from argparse import Namespace
 from typing import List, Optional
 
 from fairseq_xling.text.metadata import metadata_path, read_metadata
+from fairseq_xling.text.subword import BPE_SEPARATOR, SUBWORD_KINDS
 from fairseq_xling.text.tokenize import XlingTokenizer
 
-BPE_KINDS = ("sentencepiece", "subword_nmt")
+BPE_KINDS = tuple(SUBWORD_KINDS.values())  # "sentencepiece", "subword_nmt"
 
 
 def portable_metadata(data_dir: str) -> dict:
@@ -66,7 +67,8 @@ class RawTextEncoder:
                 sentencepiece_enable_sampling=False, sentencepiece_alpha=None))
         elif meta.get("bpe") == "subword_nmt":
             self.bpe = encoders.build_bpe(Namespace(
-                bpe="subword_nmt", bpe_codes=_materialise(meta["bpe_model_b64"], ".codes"), bpe_separator="@@"))
+                bpe="subword_nmt", bpe_codes=_materialise(meta["bpe_model_b64"], ".codes"),
+                bpe_separator=BPE_SEPARATOR))
 
     @property
     def lowercase(self) -> bool:

@@ -11,6 +11,8 @@ Nothing in this folder imports fairseq or torch, so the modules run (and test) w
     tokenize.py        XlingTokenizer: tokenize new text exactly as the training data was (from_metadata)
     pipeline.py        the Preparer base class and CLI frame of the pipelines' ``prepare`` steps
     corpus.py          line-aligned parallel corpora: readers, ``prepare`` and CLI used by europarl.sh
+    subword.py         sub-word models: learn SentencePiece / subword-nmt BPE, apply them as fairseq's encoders do
+    multilingual.py    many pairs -> temperature-sampled joint sub-words, one dictionary (multilingual.sh)
     conll/             tagging corpora: readers, stream layout, dictionaries, ``prepare`` and CLI (conll.sh)
     align.py           word alignment (eflomal when installed, else a built-in IBM Model 1) + symmetrization
     word_vectors.py    word2vec text format

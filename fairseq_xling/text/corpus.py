@@ -19,7 +19,7 @@ monolingual text) and ``preprocess.json``.
 import os
 import sys
 from dataclasses import dataclass, field
-from typing import Iterator, List, Optional, Sequence
+from typing import Iterator, List, Optional
 
 from fairseq_xling.text import pipeline
 from fairseq_xling.text.dictionary import by_count, count_tokens, write_dict
@@ -71,16 +71,22 @@ class Row:
     align: Optional[str] = None
 
 
+ENCODING_HINT = " (declare the file's encoding with --src-encoding/--tgt-encoding, e.g. latin-1)"
+
+
 def read_parallel(
     src_path: str,
     tgt_path: str,
     src_encoding: str = "utf-8",
     tgt_encoding: str = "utf-8",
     align_path: Optional[str] = None,
+    hint: str = ENCODING_HINT,
 ) -> Iterator[Row]:
-    """Yield the rows of line-aligned files, stopping with an error if their line counts differ."""
+    """Yield the rows of line-aligned files, stopping with an error if their line counts differ.
+
+    ``hint`` ends the message of an encoding error: how the calling pipeline declares an encoding.
+    """
     paths = [src_path, tgt_path] + ([align_path] if align_path else [])
-    hint = " (declare the file's encoding with --src-encoding/--tgt-encoding, e.g. latin-1)"
     readers = [read_lines(src_path, src_encoding, hint), read_lines(tgt_path, tgt_encoding, hint)]
     if align_path:
         readers.append(read_lines(align_path, "ascii"))
@@ -119,15 +125,6 @@ class Collected:
     next_row: int = 0  # rows consumed (1-based line number of the last consumed row)
 
 
-def _tokenize_all(tokenizer: XlingTokenizer, lines: Sequence[str], workers: int) -> List[str]:
-    if workers <= 1 or tokenizer.kind == "none" or len(lines) < 2000:
-        return [tokenizer(line) for line in lines]
-    import multiprocessing
-
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
-        return pool.map(tokenizer, lines, chunksize=500)
-
-
 class Preparer(pipeline.Preparer):
     """Turns the user's input files into tokenized train/valid/mono text, dictionaries and metadata."""
 
@@ -142,8 +139,8 @@ class Preparer(pipeline.Preparer):
 
     def _checked_pairs(self, rows: List[Row], src_path: str, tgt_path: str, align_path: Optional[str]):
         """Tokenize rows, drop pairs with an empty side, check alignments against token counts."""
-        src_toks = _tokenize_all(self.src_tok, [r.src for r in rows], self.args.workers)
-        tgt_toks = _tokenize_all(self.tgt_tok, [r.tgt for r in rows], self.args.workers)
+        src_toks = pipeline.tokenize_all(self.src_tok, [r.src for r in rows], self.args.workers)
+        tgt_toks = pipeline.tokenize_all(self.tgt_tok, [r.tgt for r in rows], self.args.workers)
         pairs, dropped = [], []
         for row, src, tgt in zip(rows, src_toks, tgt_toks):
             if not src or not tgt:
@@ -250,7 +247,7 @@ class Preparer(pipeline.Preparer):
                 lines.extend(text for _, text in read_lines(path, a.mono_encoding) if text.strip())
             if not lines:
                 continue
-            toks = [t for t in _tokenize_all(tok, lines, a.workers) if t]
+            toks = [t for t in pipeline.tokenize_all(tok, lines, a.workers) if t]
             mono_files[lang] = self.write_text(f"mono.{lang}", toks)
             counts[f"mono.{lang}"] = len(toks)
         self.log_counts(counts)

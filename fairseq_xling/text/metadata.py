@@ -1,8 +1,8 @@
 """Pipeline metadata: the ``preprocess.json`` that every preprocess/ pipeline writes into its data-bin.
 
 It records how the data-bin was made, so that readers can do the same to new text or interpret the
-streams. Every pipeline writes ``pipeline`` (``"europarl"`` or ``"conll"``) first; the other fields are
-the pipeline's (preprocess/README.md lists them). Read by, among others:
+streams. Every pipeline writes ``pipeline`` (``"europarl"``, ``"conll"`` or ``"multilingual"``) first; the
+other fields are the pipeline's (preprocess/README.md lists them). Read by, among others:
 
     tokenizer, lowercase   checkpoints (task state) and :meth:`fairseq_xling.text.tokenize.XlingTokenizer.from_metadata`
     bpe, bpe_model         checkpoints: the sub-word model (data/text_encoder.py)

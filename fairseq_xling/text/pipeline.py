@@ -4,15 +4,19 @@ A pipeline's ``prepare`` command (``python -m fairseq_xling.text.corpus prepare`
 ``python -m fairseq_xling.text.conll prepare`` for conll.sh) reads and checks the user's files and writes
 into ``--out-dir``: the plain text in ``text/`` (fairseq-preprocess input), the dictionaries and
 ``preprocess.json``. The shell script then binarises the text.
+
+:func:`map_lines` and :func:`tokenize_all` run a per-line function (a tokenizer, a sub-word model) over a
+corpus in several processes.
 """
 import argparse
 import json
 import os
 import sys
-from typing import Callable, Iterable, Optional, Sequence
+from typing import Callable, Iterable, List, Optional, Sequence
 
 from fairseq_xling.text.lines import CorpusError, write_lines
 from fairseq_xling.text.metadata import write_metadata
+from fairseq_xling.text.tokenize import XlingTokenizer
 
 
 class Preparer:
@@ -53,6 +57,39 @@ class Preparer:
         path = self.text_path(name)
         write_lines(path, lines)
         return path
+
+
+_MAPPED: Optional[Callable[[str], str]] = None  # the function of the running map_lines, inherited by fork
+
+
+def _apply_mapped(line: str) -> str:
+    return _MAPPED(line)
+
+
+def map_lines(func: Callable[[str], str], lines: Sequence[str], workers: int, min_lines: int = 2000) -> List[str]:
+    """``[func(line) for line in lines]``, in ``workers`` forked processes when there are ``min_lines`` or more.
+
+    The workers inherit ``func`` through fork instead of receiving it pickled with every chunk, so it can hold
+    state that does not pickle well (a SentencePiece processor, a BPE cache).
+    """
+    global _MAPPED
+    if workers <= 1 or len(lines) < min_lines:
+        return [func(line) for line in lines]
+    import multiprocessing
+
+    _MAPPED = func
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            return pool.map(_apply_mapped, lines, chunksize=500)
+    finally:
+        _MAPPED = None
+
+
+def tokenize_all(tokenizer: XlingTokenizer, lines: Sequence[str], workers: int) -> List[str]:
+    """``tokenizer`` applied to every line (Moses in ``workers`` processes; a whitespace split in this one)."""
+    if tokenizer.kind == "none":
+        return [tokenizer(line) for line in lines]
+    return map_lines(tokenizer, lines, workers)
 
 
 def command_parser(module: str, doc: str) -> argparse.ArgumentParser:

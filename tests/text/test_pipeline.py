@@ -1,7 +1,7 @@
 import json
 
 from fairseq_xling.text.lines import CorpusError
-from fairseq_xling.text.pipeline import Preparer, command_parser, run_command
+from fairseq_xling.text.pipeline import Preparer, command_parser, map_lines, run_command
 
 
 class Toy(Preparer):
@@ -32,3 +32,20 @@ def test_input_problem_exits_1_with_the_message(tmp_path, capsys):
     status = run_command(toy_parser(), lambda a: Toy(a).run(), ["--out-dir", str(tmp_path), "--fail"])
     assert status == 1 and capsys.readouterr().err == "error: in.txt:3: bad; expected good\n"
     assert not (tmp_path / "preprocess.json").exists()
+
+
+class Shout:
+    """Holds state that is not sent to the workers: they inherit it through fork."""
+
+    def __init__(self):
+        self.suffix = "!"
+
+    def __call__(self, line):
+        return line.upper() + self.suffix
+
+
+def test_map_lines_in_processes_keeps_the_order():
+    lines = [f"line {k}" for k in range(50)]
+    expected = [line.upper() + "!" for line in lines]
+    assert map_lines(Shout(), lines, workers=2, min_lines=10) == expected
+    assert map_lines(Shout(), lines, workers=1) == expected

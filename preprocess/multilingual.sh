@@ -1,0 +1,155 @@
+#!/usr/bin/env bash
+# Parallel text of several language pairs -> one joint sub-word model (SentencePiece or subword-nmt BPE)
+# learned on temperature-sampled text -> one shared dictionary -> fairseq data-bin, translation layout.
+#
+#   preprocess/multilingual.sh --dest DIR --train de-en train.de train.en --train fr-en A.fr A.en \
+#       [--valid de-en dev.de dev.en ...] [options]
+#
+# Steps: read and check every corpus (line counts, encodings) -> tokenize per language (Moses, or none for
+# SentencePiece) -> optional lowercasing -> drop pairs with an empty side -> sample training text across
+# languages with a temperature -> learn one sub-word model on it -> apply it to all text -> drop training
+# pairs longer than --max-len sub-words -> one dictionary over all training text, dict.L.txt for every
+# language -> fairseq-preprocess per pair. See preprocess/README.md for the options and the data-bin layout.
+set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+usage() {
+    cat >&2 <<'EOF'
+usage: multilingual.sh --dest DIR --train PAIR SRC_FILE TGT_FILE [--train ...] [options]
+
+inputs
+  --train PAIR SRC_FILE TGT_FILE   a training corpus of PAIR (L1-L2, e.g. de-en); repeatable, the corpora of
+                               a pair are concatenated in the given order; give a pair in one direction only
+  --valid PAIR SRC_FILE TGT_FILE   a validation corpus of a --train pair; repeatable, optional per pair
+  --encoding FILE=ENC          a non-UTF-8 input file (e.g. comtrans.e=latin-1); repeatable
+text
+  --tokenizer moses|none       default: moses with --subword bpe, none with --subword spm (raw text)
+  --lowercase                  lowercase after tokenizing
+  --max-len N                  drop training pairs with more than N sub-words on a side (default 250; 0 = no limit)
+sub-words
+  --subword spm|bpe            SentencePiece (default) or subword-nmt BPE
+  --vocab-size N               SentencePiece vocabulary size / number of BPE merges (default 8000)
+  --character-coverage C       SentencePiece character coverage (default 1.0)
+  --spm-model-type unigram|bpe SentencePiece model type (default unigram)
+  --sample-temperature T       language sampling temperature of the sub-word training text (default 5)
+  --subword-sample-lines S     lines of sub-word training text (default: all distinct lines, at most 2,000,000)
+  --seed N                     seed of the sampling and of SentencePiece (default 1)
+output
+  --dest DIR                   the data-bin to create
+  --min-count C                dictionary min count (default 1)
+  --no-text                    do not keep the sub-word text in DEST/text/
+  --workers N                  processes / threads (default 2)
+EOF
+    exit 2
+}
+
+DEST="" SUBWORD=spm TOKENIZER="" LOWERCASE=0 VOCAB_SIZE=8000 CHAR_COVERAGE=1.0 SPM_MODEL_TYPE=unigram
+TEMPERATURE=5 SAMPLE_LINES=0 SEED=1 MAX_LEN=250 MIN_COUNT=1 KEEP_TEXT=1 WORKERS=2
+CORPUS_ARGS=() ENCODING_ARGS=() N_TRAIN=0
+
+while [[ $# -gt 0 ]]; do
+    opt="$1"
+    case "$opt" in
+        --lowercase) LOWERCASE=1; shift; continue ;;
+        --no-text) KEEP_TEXT=0; shift; continue ;;
+        -h|--help) usage ;;
+        --train|--valid)
+            [[ $# -ge 4 ]] || die "$opt: expected PAIR SRC_FILE TGT_FILE"
+            require_file "$3" "$opt $2"
+            require_file "$4" "$opt $2"
+            CORPUS_ARGS+=("$opt" "$2" "$3" "$4")
+            [[ "$opt" == --valid ]] || N_TRAIN=$((N_TRAIN + 1))
+            shift 4
+            continue ;;
+    esac
+    [[ $# -ge 2 ]] || die "$opt: missing value"
+    val="$2"
+    case "$opt" in
+        --dest) DEST="$val" ;;
+        --encoding)
+            [[ "$val" == ?*=?* ]] || die "--encoding $val: expected FILE=ENCODING, e.g. comtrans.e=latin-1"
+            require_file "${val%=*}" --encoding
+            ENCODING_ARGS+=(--encoding "$val") ;;
+        --subword) SUBWORD="$val" ;;
+        --tokenizer) TOKENIZER="$val" ;;
+        --vocab-size) VOCAB_SIZE="$val" ;;
+        --character-coverage) CHAR_COVERAGE="$val" ;;
+        --spm-model-type) SPM_MODEL_TYPE="$val" ;;
+        --sample-temperature) TEMPERATURE="$val" ;;
+        --subword-sample-lines) SAMPLE_LINES="$val" ;;
+        --seed) SEED="$val" ;;
+        --max-len) MAX_LEN="$val" ;;
+        --min-count) MIN_COUNT="$val" ;;
+        --workers) WORKERS="$val" ;;
+        *) echo "unknown option: $opt" >&2; usage ;;
+    esac
+    shift 2
+done
+
+[[ -n "$DEST" && $N_TRAIN -gt 0 ]] || usage
+for number in "$VOCAB_SIZE" "$SAMPLE_LINES" "$SEED" "$MAX_LEN" "$MIN_COUNT" "$WORKERS"; do
+    [[ "$number" =~ ^[0-9]+$ ]] || die "$number: expected a non-negative integer option value"
+done
+((VOCAB_SIZE > 0)) || die "--vocab-size $VOCAB_SIZE: expected a positive integer"
+((WORKERS >= 1)) || die "--workers $WORKERS: expected an integer >= 1"
+case "$SUBWORD" in spm|bpe) ;; *) die "--subword $SUBWORD: expected spm or bpe" ;; esac
+case "$SPM_MODEL_TYPE" in unigram|bpe) ;; *) die "--spm-model-type $SPM_MODEL_TYPE: expected unigram or bpe" ;; esac
+case "$TOKENIZER" in ""|moses|none) ;; *) die "--tokenizer $TOKENIZER: expected moses or none" ;; esac
+NUMBER='^([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][-+]?[0-9]+)?$'
+[[ "$TEMPERATURE" =~ $NUMBER ]] && awk -v t="$TEMPERATURE" 'BEGIN { exit !(t + 0 > 0) }' \
+    || die "--sample-temperature $TEMPERATURE: expected a positive number"
+[[ "$CHAR_COVERAGE" =~ $NUMBER ]] && awk -v c="$CHAR_COVERAGE" 'BEGIN { exit !(c + 0 > 0 && c + 0 <= 1) }' \
+    || die "--character-coverage $CHAR_COVERAGE: expected a number in (0, 1]"
+TOKENIZER="${TOKENIZER:-$([[ "$SUBWORD" == bpe ]] && echo moses || echo none)}"
+
+dest_begin "$DEST"  # exits 0 here when DEST is already complete
+WORK="$XLING_TMP_DEST"
+TEXT="$WORK/text"
+
+# ---- check, tokenize, sample, learn and apply the sub-word model, count, preprocess.json
+prepare_args=(
+    ${CORPUS_ARGS[@]+"${CORPUS_ARGS[@]}"} ${ENCODING_ARGS[@]+"${ENCODING_ARGS[@]}"}
+    --subword "$SUBWORD" --tokenizer "$TOKENIZER" --vocab-size "$VOCAB_SIZE"
+    --character-coverage "$CHAR_COVERAGE" --spm-model-type "$SPM_MODEL_TYPE"
+    --sample-temperature "$TEMPERATURE" --subword-sample-lines "$SAMPLE_LINES" --seed "$SEED"
+    --max-len "$MAX_LEN" --min-count "$MIN_COUNT" --workers "$WORKERS" --out-dir "$WORK"
+)
+[[ $LOWERCASE == 0 ]] || prepare_args+=(--lowercase)
+"$PYTHON" -m fairseq_xling.text.multilingual prepare "${prepare_args[@]}"
+
+# ---- binarise each pair with the shared dictionary, up to WORKERS pairs at a time. Each run writes into
+# its own folder (fairseq-preprocess also saves the dictionaries and a log there), so no run reads a
+# dictionary another one is rewriting.
+binarize_pair() {
+    local pair="$1" src="${1%-*}" tgt="${1#*-}" out="$WORK/.bin.$1"
+    local valid_args=()
+    [[ ! -f "$TEXT/valid.$pair.$src" ]] || valid_args=(--validpref "$TEXT/valid.$pair")
+    fairseq_preprocess --source-lang "$src" --target-lang "$tgt" \
+        --trainpref "$TEXT/train.$pair" ${valid_args[@]+"${valid_args[@]}"} \
+        --srcdict "$WORK/dict.$src.txt" --tgtdict "$WORK/dict.$tgt.txt" \
+        --destdir "$out" --workers 1 --dataset-impl mmap
+    mv "$out"/*."$pair".*.bin "$out"/*."$pair".*.idx "$WORK/"
+    rm -rf "$out"
+}
+
+mapfile -t PAIRS < <("$PYTHON" -c 'import json, sys; print("\n".join(json.load(open(sys.argv[1]))["pairs"]))' \
+    "$WORK/preprocess.json")
+log "fairseq-preprocess ${PAIRS[*]}"
+running=() running_pairs=() failed=()
+for pair in "${PAIRS[@]}"; do
+    binarize_pair "$pair" &
+    running+=($!) running_pairs+=("$pair")
+    if ((${#running[@]} >= WORKERS)); then
+        wait "${running[0]}" || failed+=("${running_pairs[0]}")
+        running=("${running[@]:1}") running_pairs=("${running_pairs[@]:1}")
+    fi
+    ((${#failed[@]} == 0)) || break
+done
+for k in "${!running[@]}"; do
+    wait "${running[$k]}" || failed+=("${running_pairs[$k]}")
+done
+((${#failed[@]} == 0)) || die "fairseq-preprocess failed for ${failed[*]}"
+[[ $KEEP_TEXT == 1 ]] || rm -rf "$TEXT"
+
+dest_finish "$DEST"
+log "wrote $DEST: $("$PYTHON" -c 'import json, sys; print(json.load(open(sys.argv[1]))["counts"])' "$DEST/preprocess.json")"
