@@ -10,17 +10,17 @@ import numpy as np
 
 from fairseq_xling.data.schedules import Schedule, register_schedule
 from fairseq_xling.errors import UserError
+from fairseq_xling.text.multilingual import sampling_probabilities
 
 
 def temperature_probabilities(sizes, t: float) -> np.ndarray:
-    """p_i = q_i^(1/t) / sum_j q_j^(1/t) with q_i = sizes_i / sum(sizes)."""
-    sizes = np.asarray(sizes, dtype=np.float64)
-    if t <= 0:
-        raise UserError(f"temperature t={t}: expected a positive number")
-    if (sizes < 0).any() or sizes.sum() <= 0:
-        raise UserError(f"temperature sampling needs sizes >= 0 with a positive sum, got {sizes.tolist()}")
-    q = (sizes / sizes.sum()) ** (1.0 / t)
-    return q / q.sum()
+    """p_i = q_i^(1/t) / sum_j q_j^(1/t) with q_i = sizes_i / sum(sizes): the formula with which
+    preprocess/multilingual.sh samples its sub-word training text, one function for both."""
+    try:
+        probs = sampling_probabilities(dict(enumerate(sizes)), t)
+    except ValueError as e:
+        raise UserError(f"temperature schedule: {e}") from None
+    return np.array([probs[i] for i in range(len(probs))])
 
 
 @register_schedule("temperature")
