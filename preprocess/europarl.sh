@@ -108,9 +108,14 @@ while [[ $# -gt 0 ]]; do
 done
 
 [[ -n "$SRC" && -n "$TGT" && -n "$DEST" ]] || usage
-for number in "$MAX_PAIRS" "$MONO_LINES" "$VALID_PAIRS" "$MIN_COUNT" "$WORKERS"; do
-    [[ "$number" =~ ^[0-9]+$ ]] || die "$number: expected a non-negative integer option value"
-done
+require_int --max-pairs "$MAX_PAIRS"
+require_int --mono-lines "$MONO_LINES"
+require_int --valid-pairs "$VALID_PAIRS"
+require_int --min-count "$MIN_COUNT"
+require_int --workers "$WORKERS" 1
+require_number --valid-ratio "$VALID_RATIO" 'x > 0 && x < 1' "a number in (0, 1)"
+[[ -z "$SRC_ENC" ]] || require_encoding --src-encoding "$SRC_ENC"
+[[ -z "$TGT_ENC" ]] || require_encoding --tgt-encoding "$TGT_ENC"
 case "$ALIGNER" in auto|eflomal|ibm1|none) ;; *) die "--aligner $ALIGNER: expected auto, eflomal, ibm1 or none" ;; esac
 
 dest_begin "$DEST"  # exits 0 here when DEST is already complete

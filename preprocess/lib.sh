@@ -23,6 +23,26 @@ require_file() {
     [[ -f "$1" && -r "$1" ]] || die "$1: no such file (given by $2)"
 }
 
+# require_int OPTION VALUE [MIN]: stop unless VALUE is an integer >= MIN (default 0)
+require_int() {
+    local expected="an integer >= ${3:-0}"
+    [[ "${3:-0}" != 0 ]] || expected="a non-negative integer"
+    [[ "$2" =~ ^[0-9]+$ ]] && (($2 >= ${3:-0})) || die "$1 $2: expected $expected"
+}
+
+# require_number OPTION VALUE CONDITION WHAT: stop unless VALUE is a number for which the awk CONDITION on x
+# holds, e.g. require_number --valid-ratio "$R" 'x > 0 && x < 1' "a number in (0, 1)"
+require_number() {
+    local number='^([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][-+]?[0-9]+)?$'
+    [[ "$2" =~ $number ]] && awk -v x="$2" "BEGIN { exit !($3) }" || die "$1 $2: expected $4"
+}
+
+# require_encoding OPTION NAME: stop unless Python knows the text encoding NAME (utf-8, latin-1, cp1252, ...)
+require_encoding() {
+    "$PYTHON" -c 'import codecs, sys; codecs.lookup(sys.argv[1])' "$2" 2>/dev/null \
+        || die "$1 $2: unknown text encoding; expected a Python codec name such as utf-8, latin-1 or cp1252"
+}
+
 # fairseq_preprocess ARGS...: run fairseq-preprocess quietly, show its log when it fails
 fairseq_preprocess() {
     local cmd="${FAIRSEQ_PREPROCESS:-}"

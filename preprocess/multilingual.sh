@@ -69,6 +69,7 @@ while [[ $# -gt 0 ]]; do
         --encoding)
             [[ "$val" == ?*=?* ]] || die "--encoding $val: expected FILE=ENCODING, e.g. comtrans.e=latin-1"
             require_file "${val%=*}" --encoding
+            require_encoding --encoding "${val##*=}"
             ENCODING_ARGS+=(--encoding "$val") ;;
         --subword) SUBWORD="$val" ;;
         --tokenizer) TOKENIZER="$val" ;;
@@ -87,19 +88,17 @@ while [[ $# -gt 0 ]]; do
 done
 
 [[ -n "$DEST" && $N_TRAIN -gt 0 ]] || usage
-for number in "$VOCAB_SIZE" "$SAMPLE_LINES" "$SEED" "$MAX_LEN" "$MIN_COUNT" "$WORKERS"; do
-    [[ "$number" =~ ^[0-9]+$ ]] || die "$number: expected a non-negative integer option value"
-done
-((VOCAB_SIZE > 0)) || die "--vocab-size $VOCAB_SIZE: expected a positive integer"
-((WORKERS >= 1)) || die "--workers $WORKERS: expected an integer >= 1"
+require_int --vocab-size "$VOCAB_SIZE" 1
+require_int --subword-sample-lines "$SAMPLE_LINES"
+require_int --seed "$SEED"
+require_int --max-len "$MAX_LEN"
+require_int --min-count "$MIN_COUNT"
+require_int --workers "$WORKERS" 1
 case "$SUBWORD" in spm|bpe) ;; *) die "--subword $SUBWORD: expected spm or bpe" ;; esac
 case "$SPM_MODEL_TYPE" in unigram|bpe) ;; *) die "--spm-model-type $SPM_MODEL_TYPE: expected unigram or bpe" ;; esac
 case "$TOKENIZER" in ""|moses|none) ;; *) die "--tokenizer $TOKENIZER: expected moses or none" ;; esac
-NUMBER='^([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][-+]?[0-9]+)?$'
-[[ "$TEMPERATURE" =~ $NUMBER ]] && awk -v t="$TEMPERATURE" 'BEGIN { exit !(t + 0 > 0) }' \
-    || die "--sample-temperature $TEMPERATURE: expected a positive number"
-[[ "$CHAR_COVERAGE" =~ $NUMBER ]] && awk -v c="$CHAR_COVERAGE" 'BEGIN { exit !(c + 0 > 0 && c + 0 <= 1) }' \
-    || die "--character-coverage $CHAR_COVERAGE: expected a number in (0, 1]"
+require_number --sample-temperature "$TEMPERATURE" 'x > 0' "a positive number"
+require_number --character-coverage "$CHAR_COVERAGE" 'x > 0 && x <= 1' "a number in (0, 1]"
 TOKENIZER="${TOKENIZER:-$([[ "$SUBWORD" == bpe ]] && echo moses || echo none)}"
 
 dest_begin "$DEST"  # exits 0 here when DEST is already complete

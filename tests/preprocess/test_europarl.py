@@ -133,3 +133,21 @@ def test_bad_input_stops_with_file_and_line(tmp_path, case):
     assert "Traceback" not in result.stderr
     assert not dest.exists()
     assert_no_leftovers(tmp_path / "out", "bin")
+
+
+@pytest.mark.parametrize("option, value, message", [
+    ("--src-encoding", "klingon", "--src-encoding klingon: unknown text encoding"),
+    ("--workers", "0", "--workers 0: expected an integer >= 1"),
+    ("--valid-ratio", "abc", "--valid-ratio abc: expected a number in (0, 1)"),
+    ("--valid-ratio", "1.5", "--valid-ratio 1.5: expected a number in (0, 1)"),
+    ("--max-pairs", "ten", "--max-pairs ten: expected a non-negative integer"),
+])
+def test_bad_option_values_stop_with_one_line(tmp_path, option, value, message):
+    de, en = tmp_path / "a.de", tmp_path / "a.en"
+    write_lines(de, ["ein Haus", "zwei"])
+    write_lines(en, ["a house", "two"])
+    dest = tmp_path / "out" / "bin"
+    result = run_europarl("--src", "de", "--tgt", "en", "--src-file", de, "--tgt-file", en, "--dest", dest,
+                          option, value)
+    assert result.returncode == 1 and message in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr and not dest.exists()
