@@ -304,7 +304,7 @@ def _script_cases(tmp_path):
         ("temperature abc", base + ["--sample-temperature", "abc"], ["expected a positive number"]),
         ("workers 0", base + ["--workers", "0"], ["--workers 0: expected an integer >= 1"]),
         ("max-len", base + ["--max-len", "-3"], ["--max-len -3: expected a non-negative integer"]),
-        ("vocab size", base + ["--vocab-size", "0"], ["--vocab-size 0: expected a positive"]),
+        ("vocab size", base + ["--vocab-size", "0"], ["--vocab-size 0: expected an integer >= 1"]),
         ("coverage", base + ["--character-coverage", "1.5"], ["expected a number in (0, 1]"]),
         ("tokenizer", base + ["--tokenizer", "spacy"], ["--tokenizer spacy: expected moses"]),
     ]
