@@ -65,6 +65,8 @@ def main():
     parser.add_argument("--baseline-data", help="the baseline's data-bin (its dictionaries)")
     parser.add_argument("--baseline-spm", help="the SentencePiece model of that data-bin")
     parser.add_argument("--beam", type=int, default=1)
+    parser.add_argument("--max-len-a", type=float, default=1.2, help="output length limit: a * source length + b")
+    parser.add_argument("--max-len-b", type=int, default=10)
     parser.add_argument("--max-lines", type=int, default=0, help="first N lines of each dev file (default all)")
     parser.add_argument("--no-retrieval", action="store_true")
     args = parser.parse_args()
@@ -85,7 +87,8 @@ def main():
             sources, refs = nonempty_pairs(read(os.path.join(DATA, files[src]), args.max_lines),
                                            read(os.path.join(DATA, files[tgt]), args.max_lines))
             start = time.time()
-            hyps = hub.translate(sources, src=src, tgt=tgt, beam=args.beam, progress=True)
+            hyps = hub.translate(sources, src=src, tgt=tgt, beam=args.beam, max_len_a=args.max_len_a,
+                                 max_len_b=args.max_len_b, progress=True)
             bleu = sacrebleu.corpus_bleu(hyps, [refs])
             rows.append({"system": "laser", "metric": "BLEU", "corpus": corpus, "direction": f"{src}-{tgt}",
                          "score": round(bleu.score, 2), "n": len(sources), "seconds": round(time.time() - start)})
@@ -101,7 +104,7 @@ def main():
             sources, refs = nonempty_pairs(read(os.path.join(DATA, files["de"]), args.max_lines),
                                            read(os.path.join(DATA, files["en"]), args.max_lines))
             start = time.time()
-            hyps = base.translate(sources, beam=args.beam)
+            hyps = base.translate(sources, beam=args.beam, max_len_a=args.max_len_a, max_len_b=args.max_len_b)
             bleu = sacrebleu.corpus_bleu(hyps, [refs])
             rows.append({"system": "baseline", "metric": "BLEU", "corpus": corpus, "direction": "de-en",
                          "score": round(bleu.score, 2), "n": len(sources), "seconds": round(time.time() - start)})
