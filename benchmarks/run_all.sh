@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# All benchmarks, on the demo's data-bin and checkpoint (made by `make demo` when missing).
+# All benchmarks, on the demo's data-bin and checkpoint (made by `make demo` when missing) and the LASER
+# example's data-bin (made by `bash examples/laser/run.sh prepare` when missing).
 # Prints markdown tables; 2 threads, our code and the peer back to back in one process.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,3 +24,8 @@ NER="$WORK/data-bin/ner_nl"
 bash preprocess/conll.sh --format conll2002 --lang nl --task ner --train "$DATA/conll2002/ned.train" \
     --valid "$DATA/conll2002/ned.testa" --dest "$NER"
 "$PYTHON" -m benchmarks.tagger_throughput "$NER" --threads 2
+echo
+echo "## LASER training throughput against fairseq's examples/laser"
+LASER_BIN=work/laser/data-bin/spm8k
+[[ -f "$LASER_BIN/preprocess.json" ]] || PYTHON="$PYTHON" bash examples/laser/run.sh prepare
+"$PYTHON" -m benchmarks.laser_throughput "$LASER_BIN" --threads 2

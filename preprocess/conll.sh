@@ -33,6 +33,7 @@ selection and vocabulary
                                repeat an option to use the union of several (counts summed)
 output
   --dest DIR                   the data-bin to create
+  --force                      rebuild DEST when it was made by another request
   --no-text                    do not keep DEST/text/
   --workers N                  fairseq-preprocess workers (default 1)
 EOF
@@ -44,12 +45,14 @@ MAX_SENTENCES=0 MIN_COUNT=1 REPAIR=0 LOWERCASE=0 KEEP_TEXT=1 WORKERS=1
 declare -A SPLIT_FILE=()
 DICT_ARGS=()
 
+XLING_ARGS=("$@")
 while [[ $# -gt 0 ]]; do
     opt="$1"
     case "$opt" in
         --repair) REPAIR=1; shift; continue ;;
         --lowercase) LOWERCASE=1; shift; continue ;;
         --no-text) KEEP_TEXT=0; shift; continue ;;
+        --force) shift; continue ;;  # read by dest_begin
         -h|--help) usage ;;
     esac
     [[ $# -ge 2 ]] || die "$opt: missing value"
@@ -82,7 +85,7 @@ case "$FORMAT" in
 esac
 case "$ENCODING" in utf-8|latin-1|auto) ;; *) die "--encoding $ENCODING: expected utf-8, latin-1 or auto" ;; esac
 
-dest_begin "$DEST"  # exits 0 here when DEST is already complete
+dest_begin "$DEST"  # exits 0 here when DEST is complete and made by the same request
 WORK="$XLING_TMP_DEST"
 
 # ---- read, check, convert tags, select; text streams, dictionaries and preprocess.json
@@ -98,7 +101,7 @@ done
 [[ -z "$INPUT_SCHEME" ]] || prepare_args+=(--input-scheme "$INPUT_SCHEME")
 [[ $REPAIR == 0 ]] || prepare_args+=(--repair)
 [[ $LOWERCASE == 0 ]] || prepare_args+=(--lowercase)
-"$PYTHON" -m fairseq_xling.text.conll prepare "${prepare_args[@]}"
+run_step "$PYTHON" -m fairseq_xling.text.conll prepare "${prepare_args[@]}"
 
 # ---- binarise each stream with its dictionary: {split}.{word,char,tag}.{bin,idx}, aligned by sentence
 TEXT="$WORK/text"

@@ -41,6 +41,7 @@ vocabulary and output
   --min-count C                dictionary min count (default 5)
   --joined                     one dictionary for both languages (dict.L1.txt == dict.L2.txt)
   --aligner auto|eflomal|ibm1|none   aligner when no alignment files are given (default auto)
+  --force                      rebuild DEST when it was made by another request
   --no-text                    do not keep the tokenized plain text in DEST/text/
   --workers N                  worker processes (default 2)
 EOF
@@ -65,6 +66,7 @@ VALID_SRC="" VALID_TGT="" VALID_ALIGN="" VALID_PAIRS=0 VALID_RATIO=0.1 SPLIT_VAL
 SRC_ENC="" TGT_ENC="" MAX_PAIRS=0 MONO_LINES=0 MONO_ARGS=()
 PRETOKENIZED=0 LOWERCASE=0 MIN_COUNT=5 JOINED=0 ALIGNER=auto KEEP_TEXT=1 WORKERS=2
 
+XLING_ARGS=("$@")
 while [[ $# -gt 0 ]]; do
     opt="$1"
     case "$opt" in
@@ -73,6 +75,7 @@ while [[ $# -gt 0 ]]; do
         --joined) JOINED=1; shift; continue ;;
         --split-valid) SPLIT_VALID=1; shift; continue ;;
         --no-text) KEEP_TEXT=0; shift; continue ;;
+        --force) shift; continue ;;  # read by dest_begin
         -h|--help) usage ;;
     esac
     [[ $# -ge 2 ]] || die "$opt: missing value"
@@ -118,7 +121,7 @@ require_number --valid-ratio "$VALID_RATIO" 'x > 0 && x < 1' "a number in (0, 1)
 [[ -z "$TGT_ENC" ]] || require_encoding --tgt-encoding "$TGT_ENC"
 case "$ALIGNER" in auto|eflomal|ibm1|none) ;; *) die "--aligner $ALIGNER: expected auto, eflomal, ibm1 or none" ;; esac
 
-dest_begin "$DEST"  # exits 0 here when DEST is already complete
+dest_begin "$DEST"  # exits 0 here when DEST is complete and made by the same request
 WORK="$XLING_TMP_DEST"
 
 # ---- resolve the input files for the layout
@@ -190,12 +193,12 @@ prepare_args=(
 [[ $PRETOKENIZED == 1 ]] && prepare_args+=(--tokenizer none) || prepare_args+=(--tokenizer moses)
 [[ $LOWERCASE == 0 ]] || prepare_args+=(--lowercase)
 [[ $JOINED == 0 ]] || prepare_args+=(--joined)
-"$PYTHON" -m fairseq_xling.text.corpus prepare "${prepare_args[@]}"
+run_step "$PYTHON" -m fairseq_xling.text.corpus prepare "${prepare_args[@]}"
 
 TEXT="$WORK/text"
 # ---- word alignments: given ones were checked and written by prepare; otherwise produce them
 if [[ -z "$ALIGN_FILE" && "$ALIGNER" != none ]]; then
-    "$PYTHON" -m fairseq_xling.text.align --method "$ALIGNER" \
+    run_step "$PYTHON" -m fairseq_xling.text.align --method "$ALIGNER" \
         --src "$TEXT/train.$SRC" "$TEXT/valid.$SRC" --tgt "$TEXT/train.$TGT" "$TEXT/valid.$TGT" \
         --out "$TEXT/train.align" "$TEXT/valid.align" --meta-dir "$WORK"
 fi

@@ -54,10 +54,14 @@ fairseq_preprocess() {
         fi
     fi
     local out
-    if ! out="$("$cmd" "$@" 2>&1)"; then
-        echo "$out" >&2
+    out="$(mktemp "${XLING_TMP_DEST:-${TMPDIR:-/tmp}}/.fairseq-preprocess.XXXXXX.log")"
+    "$cmd" "$@" > "$out" 2>&1 &  # as run_step, with the output kept for an error
+    if ! wait $!; then
+        cat "$out" >&2
+        rm -f "$out"
         die "fairseq-preprocess failed (arguments: $*)"
     fi
+    rm -f "$out"
 }
 
 # source_url CORPUS: the download address of CORPUS, from preprocess/sources.tsv (every corpus's URL, one place)
@@ -95,12 +99,49 @@ fetch_url() {
 }
 
 # Destination handling: every pipeline writes into a temporary directory next to DEST and renames it
-# at the very end, so DEST either is complete or does not exist.
+# at the very end, so DEST either is complete or does not exist. DEST/request.txt records what was asked
+# (the pipeline, its arguments, the size and modification time of every input file named in them), so a
+# re-run is a no-op only when it asks the same; a different request stops and says what differs, unless
+# --force (then DEST is rebuilt and replaced only once the new one is complete).
 #
-#   dest_begin DEST      exits 0 if DEST is already complete (has preprocess.json), stops if DEST exists
-#                        but is incomplete, else sets XLING_TMP_DEST and removes it again on any failure
-#   dest_finish DEST     renames XLING_TMP_DEST to DEST
+#   XLING_ARGS=("$@")    every pipeline saves its arguments first; --force among them sets XLING_FORCE
+#   dest_begin DEST      exits 0 if DEST is complete and made by the same request, stops if it differs (or
+#                        is incomplete), else sets XLING_TMP_DEST (.DEST.tmp.PID.XXXXXX) and removes it again
+#                        on any failure or signal, stopping the pipeline's child processes too; temporary
+#                        directories of DEST left by a killed run are removed first
+#   run_step CMD ARGS... runs a long step so that a signal stops it at once (bash waits for a foreground
+#                        command before it runs a trap; it does not wait for `wait`)
+#   dest_finish DEST     writes DEST/request.txt, renames XLING_TMP_DEST to DEST
 XLING_TMP_DEST=""
+XLING_ARGS=()
+XLING_REQUEST="request.txt"
+
+# request_text: the request of this run, one line per item, the same for the same request from any folder
+request_text() {
+    echo "pipeline $XLING_SCRIPT"
+    local i arg skip=0
+    for ((i = 0; i < ${#XLING_ARGS[@]}; i++)); do
+        arg="${XLING_ARGS[$i]}"
+        if ((skip)); then skip=0; continue; fi
+        case "$arg" in
+            --force) continue ;;
+            --dest) skip=1; continue ;;  # DEST itself is where the request is kept, not part of it
+        esac
+        if [[ -f "$arg" ]]; then
+            echo "file $(realpath "$arg") size $(stat -c %s "$arg") modified $(date -r "$arg" '+%Y-%m-%d %H:%M:%S')"
+        elif [[ -d "$arg" ]]; then
+            echo "folder $(realpath "$arg")"
+        else
+            echo "argument $arg"
+        fi
+    done
+}
+
+_kill_tree() {  # _kill_tree PID: TERM the process and everything it started
+    local child
+    for child in $(pgrep -P "$1" 2>/dev/null); do _kill_tree "$child"; done
+    kill -TERM "$1" 2>/dev/null || true
+}
 
 _dest_cleanup() {
     if [[ -n "$XLING_TMP_DEST" && -d "$XLING_TMP_DEST" ]]; then
@@ -108,24 +149,75 @@ _dest_cleanup() {
     fi
 }
 
-dest_begin() {
-    local dest="$1"
-    if [[ -e "$dest" ]]; then
-        if [[ -f "$dest/preprocess.json" ]]; then
-            log "$dest is already complete (preprocess.json exists): nothing to do"
-            exit 0
+_on_signal() {
+    trap - INT TERM
+    local child
+    for child in $(pgrep -P $$ 2>/dev/null); do _kill_tree "$child"; done
+    wait 2>/dev/null || true
+    log "stopped by a signal; $DEST_FOR_LOG left as it was"
+    exit 130
+}
+
+# _remove_stale_tmp DEST: remove .DEST.tmp.* folders whose run has ended; stop if one is still running
+_remove_stale_tmp() {
+    local dest="$1" tmp pid
+    for tmp in "$(dirname "$dest")/.$(basename "$dest").tmp."*; do
+        [[ -d "$tmp" ]] || continue
+        pid="${tmp##*.tmp.}"
+        pid="${pid%%.*}"
+        if [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null; then
+            die "$dest: another run (process $pid) is writing it now (into $tmp); wait for it or stop it"
         fi
-        die "$dest exists but is not a complete data-bin (no preprocess.json); remove it or choose another destination"
+        log "removing $tmp, left by an interrupted run"
+        rm -rf "$tmp"
+    done
+}
+
+dest_begin() {
+    local dest="$1" arg
+    DEST_FOR_LOG="$dest"
+    XLING_FORCE=0
+    for arg in ${XLING_ARGS[@]+"${XLING_ARGS[@]}"}; do [[ "$arg" != --force ]] || XLING_FORCE=1; done
+    if [[ -e "$dest" ]]; then
+        [[ -f "$dest/preprocess.json" || $XLING_FORCE == 1 ]] \
+            || die "$dest exists but is not a complete data-bin (no preprocess.json); remove it, choose another" \
+                "destination, or add --force to replace it"
+        if [[ $XLING_FORCE == 0 ]]; then
+            [[ -f "$dest/$XLING_REQUEST" ]] || die "$dest was made without a record of its request" \
+                "($XLING_REQUEST; an earlier version of the pipelines), so this run cannot tell whether it asks the" \
+                "same: remove it, choose another destination, or add --force to rebuild it"
+            local differs
+            differs="$({ diff "$dest/$XLING_REQUEST" <(request_text) || true; } | sed -n 's/^< /    was: /p; s/^> /    now: /p')"
+            if [[ -z "$differs" ]]; then
+                log "$dest is already complete and made by the same request: nothing to do"
+                exit 0
+            fi
+            die "$dest was made by another request; what differs:"$'\n'"$differs"$'\n'"remove it, choose another" \
+                "destination, or add --force to rebuild it"
+        fi
+        log "--force: rebuilding $dest (the old one stays until the new one is complete)"
     fi
     mkdir -p "$(dirname "$dest")"
-    XLING_TMP_DEST="$(mktemp -d "$(dirname "$dest")/.$(basename "$dest").tmp.XXXXXX")"
+    _remove_stale_tmp "$dest"
+    XLING_TMP_DEST="$(mktemp -d "$(dirname "$dest")/.$(basename "$dest").tmp.$$.XXXXXX")"
     chmod "$(printf '%o' $((0777 & ~$(umask))))" "$XLING_TMP_DEST"  # mktemp makes it private
     trap _dest_cleanup EXIT
-    trap 'exit 130' INT TERM
+    trap _on_signal INT TERM
+}
+
+run_step() {
+    "$@" &
+    wait $!
 }
 
 dest_finish() {
-    local dest="$1"
+    local dest="$1" old=""
+    request_text > "$XLING_TMP_DEST/$XLING_REQUEST"
+    if [[ -e "$dest" ]]; then  # --force: swap, then remove the old one
+        old="$(mktemp -d "$(dirname "$dest")/.$(basename "$dest").old.XXXXXX")"
+        mv -T "$dest" "$old"
+    fi
     mv -T "$XLING_TMP_DEST" "$dest"
     XLING_TMP_DEST=""
+    [[ -z "$old" ]] || rm -rf "$old"
 }

@@ -37,6 +37,7 @@ sub-words
 output
   --dest DIR                   the data-bin to create
   --min-count C                dictionary min count (default 1)
+  --force                      rebuild DEST when it was made by another request
   --no-text                    do not keep the sub-word text in DEST/text/
   --workers N                  processes / threads (default 2)
 EOF
@@ -47,11 +48,13 @@ DEST="" SUBWORD=spm TOKENIZER="" LOWERCASE=0 VOCAB_SIZE=8000 CHAR_COVERAGE=1.0 S
 TEMPERATURE=5 SAMPLE_LINES=0 SEED=1 MAX_LEN=250 MIN_COUNT=1 KEEP_TEXT=1 WORKERS=2
 CORPUS_ARGS=() ENCODING_ARGS=() N_TRAIN=0
 
+XLING_ARGS=("$@")
 while [[ $# -gt 0 ]]; do
     opt="$1"
     case "$opt" in
         --lowercase) LOWERCASE=1; shift; continue ;;
         --no-text) KEEP_TEXT=0; shift; continue ;;
+        --force) shift; continue ;;  # read by dest_begin
         -h|--help) usage ;;
         --train|--valid)
             [[ $# -ge 4 ]] || die "$opt: expected PAIR SRC_FILE TGT_FILE"
@@ -101,7 +104,7 @@ require_number --sample-temperature "$TEMPERATURE" 'x > 0' "a positive number"
 require_number --character-coverage "$CHAR_COVERAGE" 'x > 0 && x <= 1' "a number in (0, 1]"
 TOKENIZER="${TOKENIZER:-$([[ "$SUBWORD" == bpe ]] && echo moses || echo none)}"
 
-dest_begin "$DEST"  # exits 0 here when DEST is already complete
+dest_begin "$DEST"  # exits 0 here when DEST is complete and made by the same request
 WORK="$XLING_TMP_DEST"
 TEXT="$WORK/text"
 
@@ -114,7 +117,7 @@ prepare_args=(
     --max-len "$MAX_LEN" --min-count "$MIN_COUNT" --workers "$WORKERS" --out-dir "$WORK"
 )
 [[ $LOWERCASE == 0 ]] || prepare_args+=(--lowercase)
-"$PYTHON" -m fairseq_xling.text.multilingual prepare "${prepare_args[@]}"
+run_step "$PYTHON" -m fairseq_xling.text.multilingual prepare "${prepare_args[@]}"
 
 # ---- binarise each pair with the shared dictionary, up to WORKERS pairs at a time. Each run writes into
 # its own folder (fairseq-preprocess also saves the dictionaries and a log there), so no run reads a

@@ -54,7 +54,7 @@ def test_conll2002_end_to_end(tmp_path):
                        "--dest", dest, "--max-sentences", 10)
     assert result.returncode == 0, result.stderr
     names = set(os.listdir(dest))
-    assert names == {"preprocess.json", "text", "dict.word.txt", "dict.char.txt", "dict.tag.txt"} | {
+    assert names == {"preprocess.json", "request.txt", "text", "dict.word.txt", "dict.char.txt", "dict.tag.txt"} | {
         f"{split}.{stream}.{ext}" for split in ("train", "valid") for stream in ("word", "char", "tag")
         for ext in ("bin", "idx")}
     meta = json.loads((dest / "preprocess.json").read_text())
@@ -80,7 +80,8 @@ def test_conll2002_end_to_end(tmp_path):
     assert [char_dict.string(w).replace(" ", "") for w in per_word] == ["Jan", "Peeters", "komt"]
     assert len(load(dest / "train.word")) == 10
 
-    again = run_conll("--format", "conll2002", "--lang", "nl", "--train", train, "--dest", dest)
+    again = run_conll("--format", "conll2002", "--lang", "nl", "--train", train, "--valid", valid,
+                      "--dest", dest, "--max-sentences", 10)
     assert again.returncode == 0 and "nothing to do" in again.stderr
     assert no_leftovers(tmp_path, "bin")
 

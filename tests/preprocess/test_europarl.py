@@ -10,7 +10,7 @@ import fairseq.data.data_utils as fairseq_data_utils  # noqa: E402
 
 
 def parallel_files(src, tgt, align=True):
-    names = {"dict.{}.txt".format(lang) for lang in (src, tgt)} | {"preprocess.json"}
+    names = {"dict.{}.txt".format(lang) for lang in (src, tgt)} | {"preprocess.json", "request.txt"}
     for split in ("train", "valid"):
         for lang in (src, tgt):
             names |= {f"{split}.{src}-{tgt}.{lang}.bin", f"{split}.{src}-{tgt}.{lang}.idx"}
@@ -69,7 +69,8 @@ def test_europarl_layout_with_mono_and_aligner(tmp_path):
     dict_de = (dest / "dict.de.txt").read_text().split("\n")
     assert {line.split()[0] for line in dict_de if line} >= {"haus", "katze", "."}
 
-    again = run_europarl("--src", "de", "--tgt", "en", "--dest", dest, "--data-dir", data)
+    again = run_europarl("--src", "de", "--tgt", "en", "--dest", dest, "--data-dir", data, "--max-pairs", 30,
+                         "--mono-lines", 4, "--min-count", 1, "--lowercase", "--aligner", "ibm1")
     assert again.returncode == 0 and "nothing to do" in again.stderr
     assert_no_leftovers(tmp_path, "bin")
 

@@ -166,7 +166,7 @@ def bpe_run(runs):
 
 
 def layout(langs, pairs_with_valid, pairs_without_valid, model_files):
-    names = {"preprocess.json", "text", *model_files} | {f"dict.{lang}.txt" for lang in langs}
+    names = {"preprocess.json", "request.txt", "text", *model_files} | {f"dict.{lang}.txt" for lang in langs}
     for pair in pairs_with_valid + pairs_without_valid:
         splits = ("train", "valid") if pair in pairs_with_valid else ("train",)
         for split in splits:
@@ -276,7 +276,8 @@ def test_the_hub_encoder_gives_the_training_text(run, request):
 def test_a_second_run_is_a_no_op(spm_run):
     dest, paths, _, _ = spm_run
     before = {name: os.path.getmtime(dest / name) for name in os.listdir(dest)}
-    again = run_multilingual("--dest", dest, *corpus_args(paths))
+    again = run_multilingual("--dest", dest, "--subword", "spm", "--max-len", 60, *corpus_args(paths),
+                             "--vocab-size", 60)
     assert again.returncode == 0 and "nothing to do" in again.stderr
     assert {name: os.path.getmtime(dest / name) for name in os.listdir(dest)} == before
 
