@@ -16,7 +16,39 @@ import torch.nn as nn
 from tqdm import tqdm
 
 from fairseq_xling.data.objectives.tagging import TAG_HEAD_PREFIX, tagging_head
+from fairseq_xling.errors import UserError
 from fairseq_xling.models.heads import TaggingHead
+
+
+def sentence_list(sentences, method: str) -> List[str]:
+    """``sentences`` as a list of strings. One string is refused: iterated, it would be one sentence per
+    character, and the result would look right in shape and be wrong."""
+    if isinstance(sentences, (str, bytes)):
+        raise UserError(f"{method}: expected a list of sentences, got one string ({sentences[:40]!r}); "
+                        f"pass [{sentences[:40]!r}]")
+    sentences = list(sentences)
+    for i, sentence in enumerate(sentences):
+        if not isinstance(sentence, str):
+            raise UserError(f"{method}: sentence {i} is a {type(sentence).__name__}, expected a string")
+    return sentences
+
+
+def token_lists(sentences, method: str) -> List[List[str]]:
+    """``sentences`` as lists of non-empty tokens (pre-tokenised input); strings are refused for the same reason
+    as in :func:`sentence_list`."""
+    if isinstance(sentences, (str, bytes)) or any(isinstance(s, (str, bytes)) for s in sentences):
+        raise UserError(f"{method}: expected a list of tokenised sentences (lists of tokens, e.g. "
+                        f"[['Jan', 'komt']]), got strings")
+    out = []
+    for i, tokens in enumerate(sentences):
+        tokens = list(tokens)
+        if not tokens:
+            raise UserError(f"{method}: sentence {i} has no tokens")
+        for j, token in enumerate(tokens):
+            if not isinstance(token, str) or not token.strip():
+                raise UserError(f"{method}: sentence {i}, token {j} ({token!r}): expected a non-empty string")
+        out.append(tokens)
+    return out
 
 
 class XlingHubInterface(nn.Module):
@@ -134,6 +166,7 @@ class XlingHubInterface(nn.Module):
 
     def encode(self, sentences: List[str], lang: str, tokenized: bool = False, progress: bool = False) -> np.ndarray:
         """Sentence embeddings, float32 N x D, in input order."""
+        sentences = sentence_list(sentences, "encode")
         out = None
         for batch, result in self._run(sentences, lang, tokenized, progress):
             emb = result["sentence_emb"].float().cpu().numpy()  # b x D
@@ -161,6 +194,7 @@ class XlingHubInterface(nn.Module):
         from fairseq_xling.data.tagging_dataset import collate_tagged
         from fairseq_xling.text.conll import fairseq_token
 
+        sentences = token_lists(sentences, "tag")
         heads = self.tag_heads
         if not heads:
             raise ValueError("this checkpoint has no tagging head (train it with a tagging objective)")
@@ -176,8 +210,6 @@ class XlingHubInterface(nn.Module):
         lowercase = self.task.text_encoder(lang).lowercase
         items = []
         for i, tokens in enumerate(sentences):
-            if not tokens:
-                raise ValueError(f"sentence {i} has no tokens")
             tokens = [fairseq_token(t) for t in tokens]
             items.append({"id": i, "words": torch.tensor([words.index(t.lower() if lowercase else t) for t in tokens]),
                           "chars": [torch.tensor([chars.index(c) for c in t]) for t in tokens],
@@ -204,6 +236,7 @@ class XlingHubInterface(nn.Module):
         is the model's tokens and the output too)."""
         from fairseq.sequence_generator import SequenceGenerator
 
+        sentences = sentence_list(sentences, "translate")
         if self.model.decoder is None:
             raise ValueError("this checkpoint has no decoder: translating needs a model trained with a translation "
                              "objective (e.g. --arch xling_laser_lstm)")
@@ -224,6 +257,7 @@ class XlingHubInterface(nn.Module):
                          all_layers: bool = False) -> List[np.ndarray]:
         """Contextual token features per sentence: a T_i x D array of the top layer, or with ``all_layers`` a list
         of one T_i x D_l array per encoder layer, embeddings first (T_i = its tokens or sub-words)."""
+        sentences = sentence_list(sentences, "extract_features")
         out = [None] * len(sentences)
         for batch, result in self._run(sentences, lang, tokenized, progress):
             keep = ~result["pad_mask"]  # b x T

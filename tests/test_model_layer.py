@@ -7,6 +7,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from fairseq_xling.errors import UserError
 from fairseq_xling.hub_interface import XlingHubInterface
 from tests.utils import (build_in_process, fairseq_cli, first_batches, make_data_bin, make_tagging_data_bin,
                          synthetic_corpus, tagging_corpus, train_args)
@@ -192,6 +193,27 @@ def test_hub_errors_name_the_sentence(pretrained):
         hub.encode(["d1 d2", "d3", " "], "de")
     with pytest.raises(ValueError, match="no language 'fr'"):
         hub.encode(["d1"], "fr")
+
+
+def test_the_hub_refuses_a_string_where_it_expects_a_list(pretrained):
+    """A string is iterable: taken as a list, it would be one sentence (or token) per character."""
+    _, ckpt = pretrained
+    hub = XlingHubInterface.from_pretrained(str(ckpt.parent), ckpt.name)
+    for method in (hub.encode, hub.extract_features):
+        with pytest.raises(UserError, match=r"expected a list of sentences, got one string \('d1 d2'\)"):
+            method("d1 d2", "de")
+    with pytest.raises(UserError, match="sentence 1 is a list, expected a string"):
+        hub.encode(["d1", ["d2"]], "de")
+    with pytest.raises(UserError, match="translate: expected a list of sentences"):
+        hub.translate("d1 d2", src="de", tgt="en")
+    with pytest.raises(UserError, match="expected a list of tokenised sentences"):
+        hub.tag(["d1 d2"], "de")
+    with pytest.raises(UserError, match="expected a list of tokenised sentences"):
+        hub.tag("d1", "de")
+    with pytest.raises(UserError, match=r"sentence 0, token 1 \(''\): expected a non-empty string"):
+        hub.tag([["d1", ""]], "de")
+    with pytest.raises(UserError, match="sentence 1 has no tokens"):
+        hub.tag([["d1"], []], "de")
 
 
 def test_a_checkpoint_older_than_a_model_option_loads(pretrained, tmp_path):

@@ -19,6 +19,7 @@ import csv
 import json
 import os
 import sys
+from collections import Counter
 from typing import Dict, List, Optional, Sequence
 
 import numpy as np
@@ -155,6 +156,10 @@ def run_retrieval(args: argparse.Namespace) -> List[Dict[str, object]]:
     if len(src_emb) < 2:
         raise InputError(f"retrieval needs at least 2 sentence pairs, got {len(src_emb)}")
 
+    if args.num_distractors is not None and args.num_distractors >= len(src_emb) - 1:
+        print(f"warning: --num-distractors {args.num_distractors}: {len(src_emb)} pairs give at most "
+              f"{len(src_emb) - 1} distractors per query; every pair is scored against all the others "
+              f"(num_distractors: all)", file=sys.stderr)
     rows = []
     for (a, a_emb), (b, b_emb) in (
         ((args.src_lang, src_emb), (args.tgt_lang, tgt_emb)),
@@ -169,7 +174,7 @@ def run_retrieval(args: argparse.Namespace) -> List[Dict[str, object]]:
             row.update({f"p@{c}": scores[f"p@{c}"] for c in args.k})
             row.update(
                 error=100.0 * scores["num_errors"] / scores["n"],  # percent, as xSIM reports it
-                num_distractors="all" if args.num_distractors is None else args.num_distractors,
+                num_distractors="all" if scores["num_distractors"] is None else scores["num_distractors"],
                 n=scores["n"],
                 pool_size=scores["pool_size"],
             )
@@ -232,6 +237,26 @@ def run_doc_classification(args: argparse.Namespace) -> List[Dict[str, object]]:
     return [row]
 
 
+def check_tag_sets(path: str, gold: List[List[str]], model_tags: List[str], spans: bool) -> None:
+    """Stop when the file's tags and the model's have nothing in common (an NER model on a POS file scores 0 and
+    says nothing else); warn about gold tags the model cannot predict. Spans compare entity types, whatever the
+    scheme (B-PER in IOB2 and S-PER in BIOES are both PER)."""
+    def label(tag: str) -> str:
+        return tag.split("-", 1)[1] if spans and "-" in tag else tag
+
+    counts = Counter(label(t) for tags in gold for t in tags if not (spans and t == "O"))
+    known = {label(t) for t in model_tags if not (spans and t == "O")}
+    unknown = {label: n for label, n in counts.items() if label not in known}
+    what = "entity types" if spans else "tags"
+    if counts and len(unknown) == len(counts):
+        raise InputError(f"{path}: its {what} ({', '.join(sorted(counts)[:8])}) and the model's "
+                         f"({', '.join(sorted(known)[:8])}) have nothing in common; is it the right file, --format "
+                         f"or --task?")
+    if unknown:
+        listed = ", ".join(f"{label} ({n})" for label, n in sorted(unknown.items(), key=lambda x: -x[1])[:8])
+        print(f"warning: {path}: {what} the model cannot predict: {listed}", file=sys.stderr)
+
+
 def run_tagging(args) -> List[Dict[str, object]]:
     """Tag a CoNLL / UD file with a tagging checkpoint; span F1 (NER) or accuracy (POS) against its tags."""
     from fairseq_xling.evaluation.tagging import accuracy, span_f1
@@ -260,6 +285,7 @@ def run_tagging(args) -> List[Dict[str, object]]:
     task = args.task or (next(iter(heads)) if len(heads) == 1 else None)
     if task not in heads:
         raise InputError(f"--task {task!r}: the checkpoint tags {', '.join(heads) or 'nothing'}")
+    check_tag_sets(args.input, gold, heads[task], spans=args.format in FORMAT_SCHEME)
     predicted = hub.tag([s.tokens for s in sentences], args.lang, task, progress=True)
     scheme = hub.tag_scheme(task)
     if args.format in FORMAT_SCHEME:

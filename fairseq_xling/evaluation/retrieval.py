@@ -253,7 +253,8 @@ def precision_at_k(
         error=num_errors / len(ranks),
         num_errors=num_errors,
         n=int(len(ranks)),
-        num_distractors=num_distractors,
+        # what was done, not what was asked: K >= n - 1 scores every pair against all others
+        num_distractors=None if len(pools) == 1 and len(pools[0]) == len(ranks) else num_distractors,
         num_pools=len(pools),
         pool_size=int(len(pools[0])),
     )

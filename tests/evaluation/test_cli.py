@@ -70,12 +70,13 @@ def test_retrieval_end_to_end(tmp_path, permuted_embeddings):
     for row in rows:  # one-hot rows: every k-NN mean is 1/4, so the margin ranks as the cosine does
         assert row["task"] == "retrieval"
         assert row["p@1"] == pytest.approx(0.3) and row["p@5"] == pytest.approx(0.3) and row["error"] == 70.0
-        assert row["num_distractors"] == 999 and row["n"] == 10
+        assert row["num_distractors"] == "all" and row["n"] == 10  # 999 asked, 9 possible: reported as done
     table = output.read_text(encoding="utf-8").splitlines()
     assert table[0].split("\t") == [
         "task", "direction", "scoring", "p@1", "p@5", "error", "num_distractors", "n", "pool_size"
     ]  # fmt: skip
-    assert len(table) == 5 and table[1] == "retrieval\tde->en\tcosine\t0.3\t0.3\t70.0\t999\t10\t10"
+    assert len(table) == 5 and table[1] == "retrieval\tde->en\tcosine\t0.3\t0.3\t70.0\tall\t10\t10"
+    assert "--num-distractors 999: 10 pairs give at most 9 distractors" in proc.stderr
     assert table[2].startswith("retrieval\tde->en\tmargin\t0.3\t")
 
 
@@ -362,3 +363,22 @@ def test_output_tables_are_written_whole(tmp_path, monkeypatch):
     assert os.listdir(tmp_path) == []
     cli.write_tsv(str(path), [{"a": 1, "b": 2}])
     assert path.read_text() == "a\tb\n1\t2\n" and os.listdir(tmp_path) == ["r.tsv"]
+
+
+NER_TAGS = ["O", "B-PER", "I-PER", "E-PER", "S-PER", "B-LOC", "I-LOC", "E-LOC", "S-LOC"]
+
+
+def test_tag_sets_with_nothing_in_common_stop_the_evaluation():
+    """An NER model scored on a UPOS file would report accuracy 0.0 and exit 0."""
+    with pytest.raises(cli.InputError, match=r"dev.conllu: its tags \(DET, NOUN\) and the model's .* nothing in"):
+        cli.check_tag_sets("dev.conllu", [["DET", "NOUN"]], NER_TAGS, spans=False)
+    with pytest.raises(cli.InputError, match=r"its entity types \(MISC, ORG\)"):
+        cli.check_tag_sets("x.conll", [["B-ORG", "O", "B-MISC"]], NER_TAGS, spans=True)
+
+
+def test_tags_the_model_cannot_predict_are_counted_in_a_warning(capsys):
+    # IOB2 gold against a BIOES model: entity types compare, whatever the scheme
+    cli.check_tag_sets("a.conll", [["B-PER", "I-PER", "O"], ["B-LOC"]], NER_TAGS, spans=True)
+    assert capsys.readouterr().err == ""
+    cli.check_tag_sets("a.conll", [["B-PER", "B-ORG", "I-ORG"], ["B-ORG"]], NER_TAGS, spans=True)
+    assert "entity types the model cannot predict: ORG (3)" in capsys.readouterr().err

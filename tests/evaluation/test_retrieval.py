@@ -39,6 +39,8 @@ def test_identity_is_perfect(num_distractors, scoring):
     assert result["p@1"] == 1.0 and result["p@5"] == 1.0
     assert result["error"] == 0.0 and result["num_errors"] == 0
     assert result["n"] == 20
+    # what was done: 999 distractors among 20 pairs is every pair against all the others
+    assert result["num_distractors"] == (3 if num_distractors == 3 else None)
 
 
 def test_known_permutation_gives_fraction_of_fixed_points():
