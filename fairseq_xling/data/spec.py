@@ -5,6 +5,7 @@ Example: ``similarity:de-en:negatives=10,skipgram:de-en:window=5`` is two object
 so a typo or a wrong type is an error that names the component and lists what it accepts.
 """
 import dataclasses
+import math
 import typing
 from typing import Any, Dict, List, Tuple
 
@@ -64,7 +65,12 @@ def _convert(value: str, annotation: Any, where: str, key: str) -> Any:
                 return False
             raise UserError(value)
         if annotation in (int, float, str):
-            return annotation(value)
+            converted = annotation(value)
+            if annotation is float and not math.isfinite(converted):
+                raise UserError(f"{where}: option {key}={value!r}: expected a finite number")
+            return converted
+    except UserError:
+        raise
     except ValueError:
         raise UserError(f"{where}: option {key}={value!r} is not a valid {annotation.__name__}") from None
     return value
@@ -75,7 +81,7 @@ def fill_dataclass(cls, options: Dict[str, str], where: str, extra_ok=()):
 
     Returns (instance, leftover options).
     """
-    fields = {f.name: f for f in dataclasses.fields(cls)}
+    fields = {f.name: f for f in dataclasses.fields(cls) if not f.name.startswith("_")}  # _name is fairseq's own
     kwargs, leftover = {}, {}
     for key, value in options.items():
         if key in fields:

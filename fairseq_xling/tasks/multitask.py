@@ -98,7 +98,12 @@ class XlingMultitaskTask(FairseqTask):
         for (name, lang), paths in sorted(files.items()):
             for path in paths:
                 if not os.path.exists(path):
-                    raise FileNotFoundError(f"no {name} dictionary for language {lang!r}: expected {path}")
+                    folder = os.path.dirname(path) or "."
+                    there = sorted({f.split(".")[1] for f in os.listdir(folder) if f.startswith("dict.")
+                                    and f.count(".") == 2}) if os.path.isdir(folder) else []
+                    raise UserError(f"--objectives: no {name} dictionary for language {lang!r}: expected {path}"
+                                    f" ({folder} has {', '.join(there) or 'no dictionaries'}; is the language "
+                                    f"code right?)")
             dicts.setdefault(name, {})[lang] = Dictionary.load(paths[0])
             for path in paths[1:]:
                 if Dictionary.load(path).symbols != dicts[name][lang].symbols:

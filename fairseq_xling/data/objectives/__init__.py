@@ -5,6 +5,7 @@ Each key fills either the objective type's config (data directory, batching, sch
 or the config of its criterion (``margin=``, ``negatives=``): options are routed by field name, and an unknown
 key is an error listing both. Adding an objective type is one file in this folder plus its import line below.
 """
+import dataclasses
 import os
 from dataclasses import dataclass, field
 from typing import ClassVar, Dict, List, Optional, Tuple
@@ -33,6 +34,17 @@ class ObjectiveConfig:
 
     default_criterion: ClassVar[str] = ""
     needs_decoder: ClassVar[bool] = False  # the model must have a decoder (--decoder) to train it
+
+    def check(self, where: str) -> None:
+        """Stop on values no objective can use: every number is >= 0 (a count, size, weight or margin), batch
+        sizes at least 1. Subclasses with stricter ranges extend it."""
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
+                raise UserError(f"{where}: option {f.name}={value}: expected a number >= 0")
+        for name in ("batch_size", "max_tokens"):
+            if getattr(self, name) is not None and getattr(self, name) < 1:
+                raise UserError(f"{where}: option {name}={getattr(self, name)}: expected at least 1")
 
     def head_name(self, objective: "Objective") -> Optional[str]:
         """The model head this objective trains (objectives naming the same head share it); None: the encoder's
@@ -90,7 +102,10 @@ class Objective:
 
 
 def parse_langs(text: str, where: str) -> List[str]:
-    return [check_lang_code(lang, where) for lang in text.split("-")]
+    langs = [check_lang_code(lang, where) for lang in text.split("-")]
+    if len(set(langs)) != len(langs):
+        raise UserError(f"{where}: {text}: expected different languages (a pair such as de-en)")
+    return langs
 
 
 def parse_objectives(specs: str) -> List[Objective]:
@@ -112,6 +127,7 @@ def parse_objectives(specs: str) -> List[Objective]:
         crit_fields = set(crit_cls.__dataclass_fields__) - {"_name"}
         cfg, crit_options = fill_dataclass(cls, options, where, extra_ok=crit_fields)
         cfg.criterion = criterion
+        cfg.check(where)
         crit_cfg, _ = fill_dataclass(crit_cls, crit_options, f"{where} (criterion {criterion})")
         objectives.append(Objective(cfg.objective_name(type_, positional[0]), type_,
                                     parse_langs(positional[0], where), cfg, crit_cfg))
