@@ -33,13 +33,14 @@ class InputError(ValueError):
 
 
 def read_sentences(path: str, max_sentences: Optional[int] = None) -> List[str]:
-    """One sentence per line; an empty line is an error naming the file and line."""
+    """One sentence per line; an empty line is an error naming the file and line. Lines end at LF (a CRLF's CR is
+    dropped); a CR inside a line is a space, as the preprocess/ pipelines read it, so line numbers agree."""
     sentences = []
-    with open(path, encoding="utf-8") as f:
+    with open(path, encoding="utf-8", newline="\n") as f:
         for line_no, line in enumerate(f, start=1):
             if max_sentences is not None and len(sentences) >= max_sentences:
                 break
-            line = line.rstrip("\r\n")
+            line = line.rstrip("\n").removesuffix("\r").replace("\r", " ")
             if not line.strip():
                 raise InputError(f"{path}, line {line_no}: empty line (expected one sentence per line)")
             sentences.append(line)
@@ -47,7 +48,7 @@ def read_sentences(path: str, max_sentences: Optional[int] = None) -> List[str]:
 
 
 def count_lines(path: str) -> int:
-    with open(path, encoding="utf-8") as f:
+    with open(path, encoding="utf-8", newline="\n") as f:
         return sum(1 for _ in f)
 
 

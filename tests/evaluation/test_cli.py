@@ -382,3 +382,13 @@ def test_tags_the_model_cannot_predict_are_counted_in_a_warning(capsys):
     assert capsys.readouterr().err == ""
     cli.check_tag_sets("a.conll", [["B-PER", "B-ORG", "I-ORG"], ["B-ORG"]], NER_TAGS, spans=True)
     assert "entity types the model cannot predict: ORG (3)" in capsys.readouterr().err
+
+
+def test_sentence_files_break_lines_at_lf_only(tmp_path):
+    """A CR inside a line is a space, as the pipelines read it, so line numbers agree with theirs."""
+    path = tmp_path / "de.txt"
+    path.write_bytes(b"eins\rzwei\r\ndrei\n\nvier\n")
+    assert cli.count_lines(str(path)) == 4
+    with pytest.raises(cli.InputError, match=r"de.txt, line 3: empty line"):
+        cli.read_sentences(str(path))
+    assert cli.read_sentences(str(path), max_sentences=2) == ["eins zwei", "drei"]
