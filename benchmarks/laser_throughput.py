@@ -120,6 +120,8 @@ def main():
     args = parser.parse_args()
     logging.disable(logging.INFO)
     set_threads(args.threads)
+    if args.pair.count("-") != 1:
+        parser.error(f"--pair {args.pair}: expected SRC-TGT, e.g. de-en")
     src, tgt = args.pair.split("-")
     torch.manual_seed(1)
 

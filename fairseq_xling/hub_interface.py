@@ -36,6 +36,8 @@ def sentence_list(sentences, method: str) -> List[str]:
 def token_lists(sentences, method: str) -> List[List[str]]:
     """``sentences`` as lists of non-empty tokens (pre-tokenised input); strings are refused for the same reason
     as in :func:`sentence_list`."""
+    if not isinstance(sentences, (str, bytes)):
+        sentences = list(sentences)  # a generator is read once
     if isinstance(sentences, (str, bytes)) or any(isinstance(s, (str, bytes)) for s in sentences):
         raise UserError(f"{method}: expected a list of tokenised sentences (lists of tokens, e.g. "
                         f"[['Jan', 'komt']]), got strings")

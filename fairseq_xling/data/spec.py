@@ -66,14 +66,13 @@ def _convert(value: str, annotation: Any, where: str, key: str) -> Any:
             raise UserError(value)
         if annotation in (int, float, str):
             converted = annotation(value)
-            if annotation is float and not math.isfinite(converted):
-                raise UserError(f"{where}: option {key}={value!r}: expected a finite number")
-            return converted
-    except UserError:
-        raise
+        else:
+            return value
     except ValueError:
         raise UserError(f"{where}: option {key}={value!r} is not a valid {annotation.__name__}") from None
-    return value
+    if annotation is float and not math.isfinite(converted):
+        raise UserError(f"{where}: option {key}={value!r}: expected a finite number")
+    return converted
 
 
 def fill_dataclass(cls, options: Dict[str, str], where: str, extra_ok=()):

@@ -247,14 +247,14 @@ def check_tag_sets(path: str, gold: List[List[str]], model_tags: List[str], span
 
     counts = Counter(label(t) for tags in gold for t in tags if not (spans and t == "O"))
     known = {label(t) for t in model_tags if not (spans and t == "O")}
-    unknown = {label: n for label, n in counts.items() if label not in known}
+    unknown = {tag: n for tag, n in counts.items() if tag not in known}
     what = "entity types" if spans else "tags"
     if counts and len(unknown) == len(counts):
         raise InputError(f"{path}: its {what} ({', '.join(sorted(counts)[:8])}) and the model's "
                          f"({', '.join(sorted(known)[:8])}) have nothing in common; is it the right file, --format "
                          f"or --task?")
     if unknown:
-        listed = ", ".join(f"{label} ({n})" for label, n in sorted(unknown.items(), key=lambda x: -x[1])[:8])
+        listed = ", ".join(f"{tag} ({n})" for tag, n in Counter(unknown).most_common(8))
         print(f"warning: {path}: {what} the model cannot predict: {listed}", file=sys.stderr)
 
 

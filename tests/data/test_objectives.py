@@ -25,6 +25,7 @@ def test_any_registered_criterion_can_score_an_objective():
     ("similarity:de-en:windw=3", "unknown option 'windw'"),
     ("similarity:de-en:criterion=nope", "unknown criterion 'nope'"),
     ("skipgram:de-en:window=x", "window='x' is not a valid int"),
+    ("skipgram:de-en:mono=yes2", "mono='yes2' is not a valid bool"),
     ("similarity", "expected TYPE:LANGS"),
     ("similarity:de-en,similarity:de-en", "listed twice"),
     ("", "is empty"),
