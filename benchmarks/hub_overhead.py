@@ -42,8 +42,8 @@ def main():
                 hub.model(**net_input)["sentence_emb"].numpy()
         bare_s.append(t.seconds)
     h, b = min(hub_s), min(bare_s)
-    print(f"| sentences | threads | hub encode sent/s | bare forward sent/s | hub overhead |")
-    print(f"|---|---|---|---|---|")
+    print("| sentences | threads | hub encode sent/s | bare forward sent/s | hub overhead |")
+    print("|---|---|---|---|---|")
     print(f"| {len(sentences):,} | {args.threads} | {len(sentences) / h:,.0f} | {len(sentences) / b:,.0f} | "
           f"{100 * (h / b - 1):.1f}% |")
 

@@ -22,7 +22,7 @@ def main():
     args = parser.parse_args()
     logging.disable(logging.INFO)
     set_threads(args.threads)
-    print(f"| tag head | batch | sentences/s | words/s |")
+    print("| tag head | batch | sentences/s | words/s |")
     print("|---|---|---|---|")
     for head in ("crf", "softmax"):
         cfg, task, model, criterion = build([args.data, "--task", "xling_multitask", "--objectives",

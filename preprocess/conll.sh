@@ -25,6 +25,7 @@ tags
   --scheme BIOES|BIO           output scheme for NER tags (default BIOES, as in Lin et al. 2018)
   --input-scheme IOB1|IOB2|BIOES     scheme of the files (default: conll2003 IOB1, others IOB2)
   --repair                     an I- tag that cannot follow the previous tag becomes B- (counted)
+  --drop-overlap               drop valid/test sentences whose words are a training sentence's (always counted)
 selection and vocabulary
   --max-sentences N            first N training sentences (default all); the whole file is still checked
   --min-count C                word dictionary min count (default 1)
@@ -41,7 +42,7 @@ EOF
 }
 
 FORMAT="" LANG_CODE="" TASK="" DEST="" ENCODING=utf-8 SCHEME=BIOES INPUT_SCHEME=""
-MAX_SENTENCES=0 MIN_COUNT=1 REPAIR=0 LOWERCASE=0 KEEP_TEXT=1 WORKERS=1
+MAX_SENTENCES=0 MIN_COUNT=1 REPAIR=0 DROP_OVERLAP=0 LOWERCASE=0 KEEP_TEXT=1 WORKERS=1
 declare -A SPLIT_FILE=()
 DICT_ARGS=()
 
@@ -50,6 +51,7 @@ while [[ $# -gt 0 ]]; do
     opt="$1"
     case "$opt" in
         --repair) REPAIR=1; shift; continue ;;
+        --drop-overlap) DROP_OVERLAP=1; shift; continue ;;
         --lowercase) LOWERCASE=1; shift; continue ;;
         --no-text) KEEP_TEXT=0; shift; continue ;;
         --force) shift; continue ;;  # read by dest_begin
@@ -100,6 +102,7 @@ done
 [[ -z "$TASK" ]] || prepare_args+=(--task "$TASK")
 [[ -z "$INPUT_SCHEME" ]] || prepare_args+=(--input-scheme "$INPUT_SCHEME")
 [[ $REPAIR == 0 ]] || prepare_args+=(--repair)
+[[ $DROP_OVERLAP == 0 ]] || prepare_args+=(--drop-overlap)
 [[ $LOWERCASE == 0 ]] || prepare_args+=(--lowercase)
 run_step "$PYTHON" -m fairseq_xling.text.conll prepare "${prepare_args[@]}"
 

@@ -29,10 +29,14 @@ inputs (europarl layout: --src-file/--tgt-file, else --data-dir, else download)
   --valid-pairs M              use the first M pairs of the validation files (default all)
   --split-valid                comtrans: split valid off comtrans.* instead of using comtrans-dev.*
   --valid-ratio R              valid share of the first N pairs when split (default 0.1)
+  --drop-overlap               drop valid pairs with a side that is also a training line (always counted)
   --src-encoding E --tgt-encoding E   input encodings (default utf-8; comtrans: .e is latin-1)
   --download-dir DIR           where the release .tgz goes (default: next to --dest)
 selection and text
   --max-pairs N                first N non-empty pairs (default: all)
+  --max-len N                  drop training pairs with more than N tokens on a side (default 250; 0 = no limit)
+  --max-len-ratio R            drop training pairs whose longer side has more than R times the tokens of the
+                               shorter (default 0 = no ratio filter; LASER and Moses use 1.5-3)
   --mono-lines K               K monolingual lines per language after the parallel range
   --mono-src-file F --mono-tgt-file F   extra monolingual UTF-8 text (repeatable)
   --pretokenized               skip tokenization (whitespace split only)
@@ -63,8 +67,8 @@ download_europarl() {
 SRC="" TGT="" DEST="" LAYOUT=europarl DATA_DIR="" DOWNLOAD_DIR=""
 SRC_FILE="" TGT_FILE="" ALIGN_FILE="" ALIGN_LANGS=""
 VALID_SRC="" VALID_TGT="" VALID_ALIGN="" VALID_PAIRS=0 VALID_RATIO=0.1 SPLIT_VALID=0
-SRC_ENC="" TGT_ENC="" MAX_PAIRS=0 MONO_LINES=0 MONO_ARGS=()
-PRETOKENIZED=0 LOWERCASE=0 MIN_COUNT=5 JOINED=0 ALIGNER=auto KEEP_TEXT=1 WORKERS=2
+SRC_ENC="" TGT_ENC="" MAX_PAIRS=0 MAX_LEN=250 MAX_RATIO=0 MONO_LINES=0 MONO_ARGS=()
+PRETOKENIZED=0 LOWERCASE=0 DROP_OVERLAP=0 MIN_COUNT=5 JOINED=0 ALIGNER=auto KEEP_TEXT=1 WORKERS=2
 
 XLING_ARGS=("$@")
 while [[ $# -gt 0 ]]; do
@@ -74,6 +78,7 @@ while [[ $# -gt 0 ]]; do
         --lowercase) LOWERCASE=1; shift; continue ;;
         --joined) JOINED=1; shift; continue ;;
         --split-valid) SPLIT_VALID=1; shift; continue ;;
+        --drop-overlap) DROP_OVERLAP=1; shift; continue ;;
         --no-text) KEEP_TEXT=0; shift; continue ;;
         --force) shift; continue ;;  # read by dest_begin
         -h|--help) usage ;;
@@ -99,6 +104,8 @@ while [[ $# -gt 0 ]]; do
         --src-encoding) SRC_ENC="$val" ;;
         --tgt-encoding) TGT_ENC="$val" ;;
         --max-pairs) MAX_PAIRS="$val" ;;
+        --max-len) MAX_LEN="$val" ;;
+        --max-len-ratio) MAX_RATIO="$val" ;;
         --mono-lines) MONO_LINES="$val" ;;
         --mono-src-file) require_file "$val" "$opt"; MONO_ARGS+=(--mono-src-file "$val") ;;
         --mono-tgt-file) require_file "$val" "$opt"; MONO_ARGS+=(--mono-tgt-file "$val") ;;
@@ -112,6 +119,8 @@ done
 
 [[ -n "$SRC" && -n "$TGT" && -n "$DEST" ]] || usage
 require_int --max-pairs "$MAX_PAIRS"
+require_int --max-len "$MAX_LEN"
+require_number --max-len-ratio "$MAX_RATIO" 'x == 0 || x >= 1' "0 (no ratio filter) or a number >= 1"
 require_int --mono-lines "$MONO_LINES"
 require_int --valid-pairs "$VALID_PAIRS"
 require_int --min-count "$MIN_COUNT"
@@ -182,11 +191,13 @@ fi
 prepare_args=(
     --src-lang "$SRC" --tgt-lang "$TGT" --src-file "$SRC_FILE" --tgt-file "$TGT_FILE"
     --src-encoding "${SRC_ENC:-utf-8}" --tgt-encoding "${TGT_ENC:-utf-8}"
-    --max-pairs "$MAX_PAIRS" --mono-lines "$MONO_LINES" --valid-ratio "$VALID_RATIO"
+    --max-pairs "$MAX_PAIRS" --max-len "$MAX_LEN" --max-len-ratio "$MAX_RATIO"
+    --mono-lines "$MONO_LINES" --valid-ratio "$VALID_RATIO"
     --min-count "$MIN_COUNT" --layout "$LAYOUT" --workers "$WORKERS" --out-dir "$WORK"
     --aligner "$ALIGNER" ${MONO_ARGS[@]+"${MONO_ARGS[@]}"}
 )
 [[ -z "$ALIGN_FILE" ]] || prepare_args+=(--align-file "$ALIGN_FILE")
+[[ $DROP_OVERLAP == 0 ]] || prepare_args+=(--drop-overlap)
 [[ -z "$ALIGN_LANGS" ]] || prepare_args+=(--align-langs "$ALIGN_LANGS")
 [[ -z "$VALID_SRC" ]] || prepare_args+=(--valid-src-file "$VALID_SRC" --valid-tgt-file "$VALID_TGT" --valid-pairs "$VALID_PAIRS")
 [[ -z "$VALID_ALIGN" ]] || prepare_args+=(--valid-align-file "$VALID_ALIGN")

@@ -22,10 +22,13 @@ inputs
                                a pair are concatenated in the given order; give a pair in one direction only
   --valid PAIR SRC_FILE TGT_FILE   a validation corpus of a --train pair; repeatable, optional per pair
   --encoding FILE=ENC          a non-UTF-8 input file (e.g. comtrans.e=latin-1); repeatable
+  --drop-overlap               drop valid pairs with a side that is also a training line (always counted)
 text
   --tokenizer moses|none       default: moses with --subword bpe, none with --subword spm (raw text)
   --lowercase                  lowercase after tokenizing
   --max-len N                  drop training pairs with more than N sub-words on a side (default 250; 0 = no limit)
+  --max-len-ratio R            drop training pairs whose longer side has more than R times the sub-words of the
+                               shorter (default 0 = no ratio filter; LASER and Moses use 1.5-3)
 sub-words
   --subword spm|bpe            SentencePiece (default) or subword-nmt BPE
   --vocab-size N               SentencePiece vocabulary size / number of BPE merges (default 8000)
@@ -45,7 +48,7 @@ EOF
 }
 
 DEST="" SUBWORD=spm TOKENIZER="" LOWERCASE=0 VOCAB_SIZE=8000 CHAR_COVERAGE=1.0 SPM_MODEL_TYPE=unigram
-TEMPERATURE=5 SAMPLE_LINES=0 SEED=1 MAX_LEN=250 MIN_COUNT=1 KEEP_TEXT=1 WORKERS=2
+TEMPERATURE=5 SAMPLE_LINES=0 SEED=1 MAX_LEN=250 MAX_RATIO=0 MIN_COUNT=1 KEEP_TEXT=1 WORKERS=2 DROP_OVERLAP=0
 CORPUS_ARGS=() ENCODING_ARGS=() N_TRAIN=0
 
 XLING_ARGS=("$@")
@@ -54,6 +57,7 @@ while [[ $# -gt 0 ]]; do
     case "$opt" in
         --lowercase) LOWERCASE=1; shift; continue ;;
         --no-text) KEEP_TEXT=0; shift; continue ;;
+        --drop-overlap) DROP_OVERLAP=1; shift; continue ;;
         --force) shift; continue ;;  # read by dest_begin
         -h|--help) usage ;;
         --train|--valid)
@@ -83,6 +87,7 @@ while [[ $# -gt 0 ]]; do
         --subword-sample-lines) SAMPLE_LINES="$val" ;;
         --seed) SEED="$val" ;;
         --max-len) MAX_LEN="$val" ;;
+        --max-len-ratio) MAX_RATIO="$val" ;;
         --min-count) MIN_COUNT="$val" ;;
         --workers) WORKERS="$val" ;;
         *) echo "unknown option: $opt" >&2; usage ;;
@@ -95,6 +100,7 @@ require_int --vocab-size "$VOCAB_SIZE" 1
 require_int --subword-sample-lines "$SAMPLE_LINES"
 require_int --seed "$SEED"
 require_int --max-len "$MAX_LEN"
+require_number --max-len-ratio "$MAX_RATIO" 'x == 0 || x >= 1' "0 (no ratio filter) or a number >= 1"
 require_int --min-count "$MIN_COUNT"
 require_int --workers "$WORKERS" 1
 case "$SUBWORD" in spm|bpe) ;; *) die "--subword $SUBWORD: expected spm or bpe" ;; esac
@@ -114,9 +120,10 @@ prepare_args=(
     --subword "$SUBWORD" --tokenizer "$TOKENIZER" --vocab-size "$VOCAB_SIZE"
     --character-coverage "$CHAR_COVERAGE" --spm-model-type "$SPM_MODEL_TYPE"
     --sample-temperature "$TEMPERATURE" --subword-sample-lines "$SAMPLE_LINES" --seed "$SEED"
-    --max-len "$MAX_LEN" --min-count "$MIN_COUNT" --workers "$WORKERS" --out-dir "$WORK"
+    --max-len "$MAX_LEN" --max-len-ratio "$MAX_RATIO" --min-count "$MIN_COUNT" --workers "$WORKERS" --out-dir "$WORK"
 )
 [[ $LOWERCASE == 0 ]] || prepare_args+=(--lowercase)
+[[ $DROP_OVERLAP == 0 ]] || prepare_args+=(--drop-overlap)
 run_step "$PYTHON" -m fairseq_xling.text.multilingual prepare "${prepare_args[@]}"
 
 # ---- binarise each pair with the shared dictionary, up to WORKERS pairs at a time. Each run writes into

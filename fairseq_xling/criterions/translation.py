@@ -29,12 +29,12 @@ class TranslationCriterion(XlingObjectiveCriterion):
         self.eps = label_smoothing
 
     def forward(self, model, sample, reduce=True):
-        out = model(**sample["net_input"])
-        lprobs = model.get_normalized_probs((out["logits"], out), log_probs=True)  # B x T x V
         target = sample["target"]  # B x T, padded with the dictionary's pad
-        loss, nll_loss = label_smoothed_nll_loss(lprobs.view(-1, lprobs.size(-1)), target.view(-1), self.eps,
-                                                 ignore_index=self.padding_idx, reduce=True)
-        ntokens = int(target.ne(self.padding_idx).sum())
+        tokens = target.ne(self.padding_idx)
+        out = model(**sample["net_input"], output_mask=tokens)  # no output layer on padding
+        lprobs = model.get_normalized_probs((out["logits"], out), log_probs=True)  # N x V
+        loss, nll_loss = label_smoothed_nll_loss(lprobs, target[tokens], self.eps, reduce=True)
+        ntokens = int(tokens.sum())
         logging_output = {"loss": loss.data, "nll_loss": nll_loss.data, "sample_size": ntokens,
                           "ntokens": ntokens, "nsentences": target.size(0)}
         return loss, ntokens, logging_output

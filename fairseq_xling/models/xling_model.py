@@ -183,10 +183,11 @@ class XlingModel(BaseFairseqModel):
         return self.encoder.sentence_dim
 
     def forward(self, src_tokens=None, src_lengths=None, src_lang: Optional[str] = None, head: Optional[str] = None,
-                prev_output_tokens=None, tgt_lang: Optional[str] = None, **inputs):
+                prev_output_tokens=None, tgt_lang: Optional[str] = None, output_mask=None, **inputs):
         """Encoder outputs (see the module docstring), plus head ``head``'s outputs when one is named, or with
         ``prev_output_tokens`` (teacher forcing) the decoder's ``logits`` (B x T x V) for target language
-        ``tgt_lang``.
+        ``tgt_lang``; with ``output_mask`` (B x T bool, e.g. the target's non-pad positions) only the masked
+        positions' logits (N x V).
 
         Of ``inputs``, encoder inputs (``src_chars``) go to encoders that read them (``encoder.extra_inputs``), the
         rest to the head (e.g. ``tags``).
@@ -204,7 +205,7 @@ class XlingModel(BaseFairseqModel):
             if self.decoder is None:
                 raise UserError("the model has no decoder (--decoder)")
             out["tgt_lang"] = tgt_lang
-            out["logits"] = self.decoder(prev_output_tokens, encoder_out=out)[0]
+            out["logits"] = self.decoder(prev_output_tokens, encoder_out=out, output_mask=output_mask)[0]
         return out
 
     def max_decoder_positions(self):

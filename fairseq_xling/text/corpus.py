@@ -156,9 +156,38 @@ class Preparer(pipeline.Preparer):
         if dropped:
             self.log(
                 f"dropped {len(dropped)} pairs with an empty side from {src_path} / {tgt_path} "
-                f"(lines {', '.join(map(str, dropped[:10]))}{' ...' if len(dropped) > 10 else ''})"
+                f"({pipeline.lines_note(dropped)})"
             )
         return pairs, len(dropped)
+
+    def _files(self, split: str) -> str:
+        a = self.args
+        if split == "valid" and a.valid_src_file:
+            return f"{a.valid_src_file} / {a.valid_tgt_file}"
+        return f"{a.src_file} / {a.tgt_file}"
+
+    def _drop_long(self, train: List[Pair], valid: List[Pair]):
+        """Drop training pairs over --max-len tokens on a side or over --max-len-ratio; valid pairs are only
+        counted. Returns (kept training pairs, number dropped)."""
+        a = self.args
+        if not a.max_len and not a.max_len_ratio:
+            return train, 0
+        limit = " or ".join(([f"longer than {a.max_len} tokens"] if a.max_len else [])
+                            + ([f"with a length ratio above {a.max_len_ratio:g}"] if a.max_len_ratio else []))
+        kept = train
+        for split, pairs in (("train", train), ("valid", valid)):
+            mask = pipeline.length_mask([p.src for p in pairs], [p.tgt for p in pairs], a.max_len, a.max_len_ratio)
+            long = [p.lineno for p, m in zip(pairs, mask) if not m]
+            if split == "train":
+                kept = [p for p, m in zip(pairs, mask) if m]
+            if long:
+                what = "dropped" if split == "train" else "kept (valid pairs are never dropped)"
+                self.log(f"{len(long)} {split} pairs {limit} in {self._files(split)} {what} "
+                         f"({pipeline.lines_note(long)})")
+        if not kept:
+            raise CorpusError(f"{a.src_file}:1: no training pair is left after the length filter ({limit}); "
+                              f"expected a larger --max-len or --max-len-ratio (0 turns a filter off)")
+        return kept, len(train) - len(kept)
 
     def _read_rows(self, src_path, tgt_path, align_path, limit: int, mono_rows: int):
         """Read all rows (checking the whole files); keep the first ``limit`` rows with both sides
@@ -204,6 +233,14 @@ class Preparer(pipeline.Preparer):
                 f"{a.src_file}:1: --mono-lines takes lines after the parallel range; expected --max-pairs N"
             )
 
+        for path, encoding, option in ((a.src_file, a.src_encoding, "--src-encoding"),
+                                       (a.tgt_file, a.tgt_encoding, "--tgt-encoding"),
+                                       (a.valid_src_file, a.src_encoding, "--src-encoding"),
+                                       (a.valid_tgt_file, a.tgt_encoding, "--tgt-encoding"),
+                                       *((m, a.mono_encoding, "--mono-encoding")
+                                         for m in (a.mono_src_file or []) + (a.mono_tgt_file or []))):
+            if path:
+                self.warn_if_misread(path, encoding, option)
         rows, mono_src_raw, mono_tgt_raw = self._read_rows(
             a.src_file, a.tgt_file, a.align_file, a.max_pairs, a.mono_lines
         )
@@ -227,6 +264,15 @@ class Preparer(pipeline.Preparer):
             n_valid = min(len(pairs) - 1, max(1, round(len(pairs) * a.valid_ratio)))
             train, valid = pairs[: len(pairs) - n_valid], pairs[len(pairs) - n_valid :]
 
+        train, dropped_long = self._drop_long(train, valid)
+        seen_src, seen_tgt = {p.src for p in train}, {p.tgt for p in train}
+        in_train = [p.src in seen_src or p.tgt in seen_tgt for p in valid]
+        keep = self.report_overlap(f"valid pairs in {self._files('valid')}", in_train,
+                                   [p.lineno for p in valid], " (either side)")
+        valid = [p for p, k in zip(valid, keep) if k]
+        if not valid:
+            raise CorpusError(f"{a.valid_src_file or a.src_file}:1: every valid pair also occurs in training; "
+                              f"expected validation data apart from the training data")
         has_align = a.align_file is not None
         if has_align and a.valid_src_file and not a.valid_align_file:
             raise CorpusError(f"{a.valid_src_file}:1: train has alignments; expected --valid-align-file too")
@@ -236,7 +282,8 @@ class Preparer(pipeline.Preparer):
             if has_align:
                 self.write_text(f"{split}.align", (p.align for p in split_pairs))
 
-        counts = {"train": len(train), "valid": len(valid), "dropped_empty": dropped}
+        counts = {"train": len(train), "valid": len(valid), "dropped_empty": dropped, "dropped_long": dropped_long,
+                  "valid_in_train": sum(in_train)}
         mono_files = {}
         for lang, tok, from_release, extra in (
             (a.src_lang, self.src_tok, mono_src_raw, a.mono_src_file),
@@ -274,6 +321,9 @@ class Preparer(pipeline.Preparer):
             "lowercase": a.lowercase,
             "joined_dictionary": a.joined,
             "min_count": a.min_count,
+            "max_len": a.max_len,
+            "max_len_ratio": a.max_len_ratio,
+            "drop_overlap": a.drop_overlap,
             "counts": counts,
             "vocab": {a.src_lang: n_src, a.tgt_lang: n_tgt},
             "aligner": f"given ({os.path.basename(a.align_file)})" if has_align else a.aligner,
@@ -315,6 +365,11 @@ def _build_parser():
     p.add_argument("--valid-pairs", type=int, default=0, help="first M non-empty pairs of the valid files (0 = all)")
     p.add_argument("--valid-ratio", type=float, default=0.1, help="valid share when no valid files are given")
     p.add_argument("--max-pairs", type=int, default=0, help="first N non-empty pairs (0 = all)")
+    p.add_argument("--max-len", type=int, default=250,
+                   help="drop training pairs with more tokens on a side (0: no limit)")
+    p.add_argument("--drop-overlap", action="store_true", help="drop valid pairs with a side that is a training line")
+    p.add_argument("--max-len-ratio", type=float, default=0.0,
+                   help="drop training pairs whose longer side has more than R times the tokens of the shorter")
     p.add_argument("--mono-lines", type=int, default=0,
                    help="monolingual lines per language taken after the parallel range")
     p.add_argument("--mono-src-file", action="append", help="extra monolingual source-language text")

@@ -183,10 +183,6 @@ def corpora_from_args(args) -> List[Corpus]:
     return corpora
 
 
-def _lines_note(linenos: Sequence[int]) -> str:
-    return f"lines {', '.join(map(str, linenos[:10]))}{' ...' if len(linenos) > 10 else ''}"
-
-
 # ---------------------------------------------------------------------------------------------------
 # Prepare
 
@@ -223,6 +219,8 @@ class Preparer(pipeline.Preparer):
     def read(self):
         """Read every corpus whole (a bad line stops the run before any work is done)."""
         for c in self.corpora:
+            for path, encoding in ((c.src_path, c.src_encoding), (c.tgt_path, c.tgt_encoding)):
+                self.warn_if_misread(path, encoding, "--encoding")
             rows = list(read_parallel(c.src_path, c.tgt_path, c.src_encoding, c.tgt_encoding, hint=ENCODING_HINT))
             c.lines = len(rows)
             c.linenos = [r.lineno for r in rows]
@@ -245,7 +243,7 @@ class Preparer(pipeline.Preparer):
             c.keep(mask)
             if c.dropped_empty:
                 self.log(f"dropped {len(c.dropped_empty)} pairs with an empty side from {c.split} {c.pair} "
-                         f"{c.files} ({_lines_note(c.dropped_empty)})")
+                         f"{c.files} ({pipeline.lines_note(c.dropped_empty)})")
 
     def training_text(self) -> Dict[str, List[str]]:
         """D_l for every language l: its distinct lines over all training corpora, first seen first."""
@@ -300,12 +298,15 @@ class Preparer(pipeline.Preparer):
             self.replace_lines(lang, dict(zip(distinct, encoder.encode_all(distinct, self.args.workers))))
 
     def drop_long(self):
-        """Drop training pairs with more than --max-len sub-words on a side; count the valid ones (kept)."""
-        max_len = self.args.max_len
-        if not max_len:
+        """Drop training pairs with more than --max-len sub-words on a side (or a length ratio above
+        --max-len-ratio); count the valid ones (kept)."""
+        max_len, max_ratio = self.args.max_len, self.args.max_len_ratio
+        if not max_len and not max_ratio:
             return
+        limit = " or ".join(([f"longer than {max_len} sub-words"] if max_len else [])
+                            + ([f"with a length ratio above {max_ratio:g}"] if max_ratio else []))
         for c in self.corpora:
-            mask = [len(s.split()) <= max_len and len(t.split()) <= max_len for s, t in zip(c.src, c.tgt)]
+            mask = pipeline.length_mask(c.src, c.tgt, max_len, max_ratio)
             long = [n for n, m in zip(c.linenos, mask) if not m]
             if c.split == "train":
                 c.dropped_long = long
@@ -315,19 +316,23 @@ class Preparer(pipeline.Preparer):
                 c.valid_long = long
                 what = "kept (valid pairs are never dropped)"
             if long:
-                self.log(f"{len(long)} {c.split} pairs of {c.pair} longer than {max_len} sub-words in {c.files} "
-                         f"{what} ({_lines_note(long)})")
+                self.log(f"{len(long)} {c.split} pairs of {c.pair} {limit} in {c.files} "
+                         f"{what} ({pipeline.lines_note(long)})")
 
     def check_valid_overlap(self):
-        """Count (and log) valid pairs with a side that is also a (kept) training line of its language."""
+        """Count (and log) valid pairs with a side that is also a (kept) training line of its language; with
+        --drop-overlap, drop them."""
         seen = {lang: set(self.distinct_lines(lang, "train")) for lang in self.langs}
         for c in self.corpora:
             if c.split != "valid":
                 continue
-            c.valid_in_train = sum(s in seen[c.src_lang] or t in seen[c.tgt_lang] for s, t in zip(c.src, c.tgt))
-            if c.valid_in_train:
-                self.log(f"note: {c.valid_in_train} of {len(c.src)} valid pairs of {c.pair} in {c.files} have a "
-                         f"side that is also a training line")
+            in_train = [s in seen[c.src_lang] or t in seen[c.tgt_lang] for s, t in zip(c.src, c.tgt)]
+            c.valid_in_train = sum(in_train)
+            c.keep(self.report_overlap(f"valid pairs of {c.pair} in {c.files}", in_train, c.linenos,
+                                       " (either side)"))
+            if not c.src:
+                raise CorpusError(f"{c.src_path}:1: every valid pair also occurs in training; expected validation "
+                                  f"data apart from the training data")
 
     def write_pairs(self) -> Dict[str, dict]:
         """Write text/{split}.{pair}.{lang}; returns the counts per pair."""
@@ -399,6 +404,8 @@ class Preparer(pipeline.Preparer):
             "seed": a.seed,
             "sampling": sampling,
             "max_len": a.max_len,
+            "max_len_ratio": a.max_len_ratio,
+            "drop_overlap": a.drop_overlap,
             "min_count": a.min_count,
             "dictionary_size": n_dict,
             "counts": counts,
@@ -436,6 +443,9 @@ def _build_parser():
                    help=f"lines of sub-word training text (0: all distinct lines, at most {MAX_SAMPLE_LINES})")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--max-len", type=int, default=250, help="drop training pairs with more sub-words (0: no limit)")
+    p.add_argument("--drop-overlap", action="store_true", help="drop valid pairs with a side that is a training line")
+    p.add_argument("--max-len-ratio", type=float, default=0.0,
+                   help="drop training pairs whose longer side has more than R times the sub-words of the shorter")
     p.add_argument("--min-count", type=int, default=1)
     p.add_argument("--workers", type=int, default=1)
     p.add_argument("--out-dir", required=True)
@@ -452,6 +462,8 @@ def _prepare(args):
         ("--character-coverage", args.character_coverage, 0 < args.character_coverage <= 1, "a number in (0, 1]"),
         ("--workers", args.workers, args.workers >= 1, "an integer >= 1"),
         ("--max-len", args.max_len, args.max_len >= 0, "a non-negative integer"),
+        ("--max-len-ratio", args.max_len_ratio, args.max_len_ratio == 0 or args.max_len_ratio >= 1,
+         "0 (no ratio filter) or a number >= 1"),
         ("--min-count", args.min_count, args.min_count >= 0, "a non-negative integer"),
         ("--subword-sample-lines", args.subword_sample_lines, args.subword_sample_lines >= 0, "a non-negative integer"),
     ):

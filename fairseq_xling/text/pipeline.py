@@ -14,7 +14,7 @@ import os
 import sys
 from typing import Callable, Iterable, List, Optional, Sequence
 
-from fairseq_xling.text.lines import CorpusError, write_lines
+from fairseq_xling.text.lines import CorpusError, is_utf8, is_utf8_with_non_ascii, write_lines
 from fairseq_xling.text.metadata import write_metadata
 from fairseq_xling.text.tokenize import XlingTokenizer
 
@@ -46,6 +46,27 @@ class Preparer:
     def log(self, msg: str):
         print(f"[prepare] {msg}", file=sys.stderr)
 
+    def warn_if_misread(self, path: str, encoding: str, option: str):
+        """Warn when a file that is valid UTF-8 with non-ASCII text is read in another declared encoding."""
+        if not is_utf8(encoding) and is_utf8_with_non_ascii(path):
+            self.log(f"warning: {path} is valid UTF-8 but read as {encoding} ({option}): its accented letters "
+                     f"will be garbled")
+
+    def report_overlap(self, what: str, hits: Sequence[bool], linenos: Sequence[int], how: str = "") -> List[bool]:
+        """Log how many ``what`` (e.g. "valid sentences in FILE") occur in training (``hits``: exact match after
+        the pipeline's normalisation; ``how`` says what matched, e.g. " (either side)") and return which to
+        keep: all, or with ``--drop-overlap`` the others."""
+        drop = self.args.drop_overlap
+        n = sum(hits)
+        if n:
+            lines = lines_note([lineno for lineno, hit in zip(linenos, hits) if hit])
+            if drop:
+                self.log(f"dropped {n} of {len(hits)} {what} that also occur in training{how} ({lines})")
+            else:
+                self.log(f"warning: {n} of {len(hits)} {what} also occur in training{how} ({lines}); an evaluation "
+                         f"on them measures memory (--drop-overlap drops them)")
+        return [not hit for hit in hits] if drop else [True] * len(hits)
+
     def log_counts(self, counts: dict):
         self.log("counts " + json.dumps(counts))
 
@@ -64,6 +85,21 @@ _MAPPED: Optional[Callable[[str], str]] = None  # the function of the running ma
 
 def _apply_mapped(line: str) -> str:
     return _MAPPED(line)
+
+
+def lines_note(linenos: Sequence[int]) -> str:
+    """``lines 3, 17, ...``: the first ten line numbers of a list, for a log message."""
+    return f"lines {', '.join(map(str, linenos[:10]))}{' ...' if len(linenos) > 10 else ''}"
+
+
+def length_mask(src: Sequence[str], tgt: Sequence[str], max_len: int, max_ratio: float = 0.0) -> List[bool]:
+    """Which pairs of tokenized lines to keep: at most ``max_len`` tokens on each side (0: no limit) and, with
+    ``max_ratio``, the longer side at most ``max_ratio`` times the shorter (as LASER's and Moses' cleaning)."""
+    keep = []
+    for s, t in zip(src, tgt):
+        n, m = len(s.split()), len(t.split())
+        keep.append((not max_len or max(n, m) <= max_len) and (not max_ratio or max(n, m) <= max_ratio * min(n, m)))
+    return keep
 
 
 def map_lines(func: Callable[[str], str], lines: Sequence[str], workers: int, min_lines: int = 2000) -> List[str]:

@@ -42,6 +42,33 @@ def test_incremental_decoding_equals_the_full_forward_pass():
     assert torch.allclose(torch.cat(steps, 1), full, atol=1e-5)
 
 
+def test_the_constant_input_computed_once_gives_the_same_outputs_and_gradients():
+    d = joined_dictionary()
+    decoder = SentenceLSTMDecoder(d, ["de", "en"], 8, embed_dim=6, hidden_size=12, num_layers=2, lang_dim=3)
+    torch.manual_seed(0)
+    embedded, context = torch.randn(3, 5, 6, requires_grad=True), torch.randn(3, 11, requires_grad=True)
+    hidden, cell = torch.randn(2, 3, 12), torch.randn(2, 3, 12)
+    results = []
+    for run in (decoder.lstm_concat, decoder.lstm_one_hot):
+        h, last_hidden, last_cell = run(embedded, context, hidden, cell)
+        loss = (h * torch.arange(12.0)).sum() + last_cell.sum()
+        inputs = [embedded, context, *decoder.lstm.parameters()]
+        results.append([h, last_hidden, last_cell, *torch.autograd.grad(loss, inputs)])
+    assert results[0][0].shape == (3, 5, 12)
+    for concat, one_hot in zip(*results):
+        assert torch.allclose(concat, one_hot, atol=1e-5)
+
+
+def test_output_mask_keeps_the_logits_of_the_masked_positions():
+    m, d = model()
+    prev = torch.tensor([[d.eos(), 5, 6], [d.eos(), 9, 4]])
+    mask = torch.tensor([[True, True, True], [True, False, False]])
+    with torch.no_grad():
+        full = m(**NET_INPUT, prev_output_tokens=prev)["logits"]
+        masked = m(**NET_INPUT, prev_output_tokens=prev, output_mask=mask)["logits"]
+    assert masked.shape == (4, len(d)) and torch.allclose(masked, full[mask])
+
+
 def test_the_target_language_changes_the_output_and_must_be_known():
     m, d = model()
     prev = torch.tensor([[d.eos(), 5]] * 2)

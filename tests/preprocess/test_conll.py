@@ -61,7 +61,8 @@ def test_conll2002_end_to_end(tmp_path):
     assert meta["pipeline"] == "conll" and meta["format"] == "conll2002" and meta["lang"] == "nl"
     assert meta["task"] == "ner" and meta["scheme"] == "BIOES" and meta["repaired"] == 0
     assert meta["lowercase"] is False
-    assert meta["counts"] == {"train": 10, "train_tokens": 33, "valid": 2, "valid_tokens": 7}
+    assert meta["counts"] == {"train": 10, "train_tokens": 33, "valid": 2, "valid_tokens": 7,
+                              "valid_in_train": 2}  # the valid sentences are training sentences too
     assert meta["inputs"]["sentences_in_files"] == {"train": 12, "valid": 2}
 
     tsv = (dest / "text" / "valid.tsv").read_text()
@@ -117,9 +118,24 @@ def test_conllu_pos(tmp_path):
     result = run_conll("--format", "conllu", "--lang", "de", "--train", conllu, "--test", conllu, "--dest", dest)
     assert result.returncode == 0, result.stderr
     meta = json.loads((dest / "preprocess.json").read_text())
-    assert meta["task"] == "pos" and meta["counts"] == {"train": 1, "train_tokens": 3, "test": 1, "test_tokens": 3}
+    assert meta["task"] == "pos" and meta["counts"] == {"train": 1, "train_tokens": 3, "test": 1, "test_tokens": 3,
+                                                        "test_in_train": 1}
+    assert "warning: 1 of 1 test sentences in" in result.stderr  # the test file is the training file
     assert len(load(dest / "test.tag")[0]) == 4  # 3 tags + </s>
     assert len((dest / "dict.tag.txt").read_text().splitlines()) == 17
+
+
+def test_valid_sentences_seen_in_training_are_dropped_on_request(tmp_path):
+    train = make_conll2002(tmp_path / "train", [[("Jan", "B-PER")], [("in", "O"), ("Gent", "B-LOC")]])
+    valid = make_conll2002(tmp_path / "valid", [[("in", "O"), ("Gent", "B-LOC")], [("Piet", "B-PER")]])
+    dest = tmp_path / "bin"
+    result = run_conll("--format", "conll2002", "--lang", "nl", "--train", train, "--valid", valid, "--dest", dest,
+                       "--drop-overlap")
+    assert result.returncode == 0, result.stderr
+    assert f"dropped 1 of 2 valid sentences in {valid} that also occur in training (lines 2)" in result.stderr
+    meta = json.loads((dest / "preprocess.json").read_text())
+    assert meta["counts"]["valid"] == 1 and meta["counts"]["valid_in_train"] == 1 and meta["drop_overlap"]
+    assert (dest / "text" / "valid.tsv").read_text().split() == ["Piet", "S-PER"]
 
 
 def test_repair(tmp_path):

@@ -45,7 +45,8 @@ def test_europarl_layout_with_mono_and_aligner(tmp_path):
     assert meta["tokenizer"] == "moses" and meta["lowercase"] and not meta["joined_dictionary"]
     assert meta["aligner"] == "ibm1+grow-diag-final-and"
     # 30 non-empty pairs out of lines 1-31 (line 5 is empty), 10% valid; mono from lines 32-35 / 36-39
-    assert meta["counts"] == {"train": 27, "valid": 3, "dropped_empty": 1, "mono.de": 4, "mono.en": 4}
+    assert meta["counts"] == {"train": 27, "valid": 3, "dropped_empty": 1, "dropped_long": 0, "valid_in_train": 0,
+                              "mono.de": 4, "mono.en": 4}
     assert "dropped 1 pairs" in result.stderr and "lines 5" in result.stderr
 
     assert len(load(dest / "train.de-en.de")) == 27

@@ -33,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--encoding", default="utf-8")
     p.add_argument("--repair", action="store_true", help="turn an I-X that cannot follow into B-X, and count it")
     p.add_argument("--max-sentences", type=int, default=0, help="first N training sentences (0 = all)")
+    p.add_argument("--drop-overlap", action="store_true", help="drop valid/test sentences that are training sentences")
     p.add_argument("--min-count", type=int, default=1)
     p.add_argument("--lowercase", action="store_true", help="lowercase the word stream (not the chars)")
     for kind in ("word", "char", "tag"):

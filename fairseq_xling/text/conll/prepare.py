@@ -32,11 +32,7 @@ class Preparer(pipeline.Preparer):
             else:
                 self.log(f"{path}: valid UTF-8 (--encoding auto)")
             return encoding
-        if a.encoding == "latin-1" and detect_encoding(path)[0] == "utf-8":
-            with open(path, "rb") as f:
-                if any(b > 0x7F for b in f.read()):
-                    self.log(f"warning: {path} is valid UTF-8 but read as Latin-1 (--encoding latin-1): "
-                             f"accented letters will be garbled")
+        self.warn_if_misread(path, a.encoding, "--encoding")
         return a.encoding
 
     def read_split(self, path: str) -> Tuple[List[Sentence], List[int]]:
@@ -58,6 +54,24 @@ class Preparer(pipeline.Preparer):
         if not sentences:
             raise CorpusError(f"{path}:1: no sentences; expected token lines ({a.format})")
         return sentences, repairs
+
+    def check_overlap(self, data: Dict[str, List[Sentence]], files: Dict[str, str], counts: Dict[str, int]):
+        """Count (``{split}_in_train``) the valid/test sentences whose words are a training sentence's; with
+        --drop-overlap, drop them."""
+        seen = {tuple(s.tokens) for s in data["train"]}
+        for split in ("valid", "test"):
+            if split not in data:
+                continue
+            in_train = [tuple(s.tokens) in seen for s in data[split]]
+            keep = self.report_overlap(f"{split} sentences in {files[split]}", in_train,
+                                       [s.first_line for s in data[split]])
+            data[split] = [s for s, k in zip(data[split], keep) if k]
+            if not data[split]:
+                raise CorpusError(f"{files[split]}:1: every sentence also occurs in training; expected {split} data "
+                                  f"apart from the training data")
+            counts[f"{split}_in_train"] = sum(in_train)
+            counts[split] = len(data[split])
+            counts[f"{split}_tokens"] = sum(len(s.tokens) for s in data[split])
 
     def prepare(self) -> dict:
         a = self.args
@@ -81,6 +95,7 @@ class Preparer(pipeline.Preparer):
             data[split] = sentences
             counts[split] = len(sentences)
             counts[f"{split}_tokens"] = sum(len(s.tokens) for s in sentences)
+        self.check_overlap(data, files, counts)
         n_repaired = sum(repaired.values())
         if n_repaired:
             shown = ", ".join(repaired_at[:10]) + (" ..." if len(repaired_at) > 10 else "")
@@ -110,6 +125,7 @@ class Preparer(pipeline.Preparer):
             "counts": counts,
             "repaired": n_repaired,
             "repaired_by_split": repaired,
+            "drop_overlap": a.drop_overlap,
             "lowercase": a.lowercase,
             "min_count": a.min_count,
             "vocab": vocab,
