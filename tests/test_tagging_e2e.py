@@ -11,7 +11,7 @@ from tests.utils import USER_DIR, fairseq_cli, make_tagging_data_bin, tagging_co
 
 
 def test_tagger_learns_its_training_sentences(tmp_path):
-    nl = make_tagging_data_bin(str(tmp_path / "nl"), tagging_corpus(8, seed=1, lang="nl"))
+    nl = make_tagging_data_bin(str(tmp_path / "nl"), tagging_corpus(8, seed=1, lang="nl"), lang="nl")
     es = make_tagging_data_bin(str(tmp_path / "es"), tagging_corpus(8, seed=2, lang="es"))
     result = fairseq_cli(
         "train", nl, "--user-dir", USER_DIR, "--task", "xling_multitask",
@@ -32,10 +32,7 @@ def test_tagger_learns_its_training_sentences(tmp_path):
             out = model(**batch["net_input"])
         mask = batch["tag_mask"]
         assert torch.equal(out["predictions"][mask], batch["target"][mask]), batch["objective"]
-    # the same sentences through the hub and xling-eval, as a CoNLL-2002 file with IOB2 tags, with the data-bins
-    # moved away: the checkpoint carries its dictionaries (words, characters, tags), not their data= paths
-    for data in (nl, es):
-        shutil.move(data, data + ".moved")
+    # the same sentences through the hub and xling-eval, as a CoNLL-2002 file with IOB2 tags
     from fairseq_xling.text.tag_conversion import convert_tags
 
     conll = tmp_path / "nl.conll"
@@ -52,6 +49,12 @@ def test_tagger_learns_its_training_sentences(tmp_path):
     row = json.loads(result.stdout.strip().splitlines()[-1])
     assert row["f1"] == 1.0 and row["sentences"] == 8 and row["f1_per_type"] == {"LOC": 1.0, "PER": 1.0}
     assert "B-LOC\n" in (tmp_path / "pred.tsv").read_text()  # predictions written back in IOB2
+    assert row["in_train"] == 8 and "warning: 8 of 8 sentences of" in result.stderr  # they are training sentences
+
+    # with the data-bins moved away: the checkpoint carries its dictionaries (words, characters, tags), not their
+    # data= paths; whether the file was seen in training is then unknown
+    for data in (nl, es):
+        shutil.move(data, data + ".moved")
 
     # gold with an I- tag after O (as esp.testa has): stops at its line unless --repair, then counted
     bad = tmp_path / "bad.conll"
@@ -63,4 +66,5 @@ def test_tagger_learns_its_training_sentences(tmp_path):
     assert result.returncode != 0 and f"{bad}:3:" in result.stderr and "--repair" in result.stderr
     result = subprocess.run(command + ["--repair"], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr[-3000:]
-    assert json.loads(result.stdout.strip().splitlines()[-1])["gold_repaired"] == 1
+    row = json.loads(result.stdout.strip().splitlines()[-1])
+    assert row["gold_repaired"] == 1 and "in_train" not in row

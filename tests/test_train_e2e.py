@@ -161,7 +161,10 @@ def test_xling_eval_retrieval_on_a_trained_checkpoint(data, tmp_path):
     """Held-out pairs of the word-for-word corpus: chance P@1 is 0.1 with 9 distractors, and an untrained model
     (--lr 0) scores about that; 6 epochs of training reach 0.9 and more."""
     train(*train_args(data, tmp_path / "ckpt", "--max-epoch", "6"))
-    pairs = synthetic_corpus(30, seed=11)
+    training = synthetic_corpus(48)
+    pairs = synthetic_corpus(28, seed=11) + training[:2]  # two training pairs: counted as seen in training
+    seen = {" ".join(p[0]) for p in training} | {" ".join(p[1]) for p in training}
+    in_train = sum(" ".join(p[0]) in seen or " ".join(p[1]) in seen for p in pairs)
     (tmp_path / "test.de").write_text("".join(" ".join(p[0]) + "\n" for p in pairs))
     (tmp_path / "test.en").write_text("".join(" ".join(p[1]) + "\n" for p in pairs))
     result = subprocess.run(
@@ -174,5 +177,6 @@ def test_xling_eval_retrieval_on_a_trained_checkpoint(data, tmp_path):
     lines = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
     assert [(r["direction"], r["scoring"]) for r in lines] == [
         ("de->en", "cosine"), ("de->en", "margin"), ("en->de", "cosine"), ("en->de", "margin")]
-    assert all(r["n"] == 30 and r["pool_size"] == 10 for r in lines)
+    assert all(r["n"] == 30 and r["pool_size"] == 10 and r["in_train"] == in_train >= 2 for r in lines)
+    assert f"warning: {in_train} of 30 pairs of" in result.stderr
     assert all(r["p@1"] >= 0.7 and r["error"] == pytest.approx(100 * (1 - r["p@1"])) for r in lines), lines

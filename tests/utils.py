@@ -8,6 +8,7 @@ import torch
 from fairseq.data import Dictionary, indexed_dataset
 
 import fairseq_xling
+from fairseq_xling.text.fingerprints import write_fingerprints
 
 USER_DIR = os.path.dirname(fairseq_xling.__file__)
 
@@ -56,6 +57,8 @@ def make_data_bin(dest, pairs, valid_pairs=None, mono=None, joined=False):
         builder.finalize(path + ".idx")
     for lang, sentences in mono.items():
         _write_dataset(os.path.join(dest, f"mono.{lang}"), dicts[lang], sentences)
+    write_fingerprints(dest, {lang: [" ".join(p[side]) for p in pairs] + [" ".join(w) for w in mono.get(lang, [])]
+                              for side, lang in ((0, "de"), (1, "en"))})  # as the pipeline does
     return dest
 
 
@@ -117,8 +120,9 @@ def tagging_corpus(num_sentences=8, seed=0, lang="nl"):
     return sentences
 
 
-def make_tagging_data_bin(dest, sentences, valid=None, scheme="BIOES"):
-    """The layout of preprocess/conll.sh: dict.{word,char,tag}.txt and {split}.{word,char,tag}.{bin,idx}."""
+def make_tagging_data_bin(dest, sentences, valid=None, scheme="BIOES", lang=None):
+    """The layout of preprocess/conll.sh: dict.{word,char,tag}.txt and {split}.{word,char,tag}.{bin,idx}; with
+    ``lang``, the fingerprints of the training sentences too."""
     import json
 
     os.makedirs(dest, exist_ok=True)
@@ -140,6 +144,8 @@ def make_tagging_data_bin(dest, sentences, valid=None, scheme="BIOES"):
                        [[c for w in s[0] for c in list(w) + ["<w>"]][:-1] for s in split_sentences])
     with open(os.path.join(dest, "preprocess.json"), "w") as f:
         json.dump({"pipeline": "conll", "scheme": scheme, "task": "ner"}, f)
+    if lang:
+        write_fingerprints(dest, {lang: [" ".join(tokens) for tokens, _ in sentences]})
     return dest
 
 

@@ -64,6 +64,33 @@ def load_hub(checkpoint: str):
         raise InputError(str(e)) from None
 
 
+def training_overlap(hub, lang: str, forms: Sequence[str]) -> Optional[np.ndarray]:
+    """Which of ``forms`` (sentences as the model reads them: ``hub.tokenize``'s output, or the space-joined
+    tokens of a tagged sentence) are training lines of ``lang`` in the data-bins the checkpoint was trained on
+    (their ``train_fingerprints.npz``); None when none of those data-bins can tell (moved, or made before the
+    fingerprints existed)."""
+    from fairseq_xling.text.fingerprints import read_fingerprints, seen_in
+
+    tables = []
+    for objective in hub.task.objectives:
+        data_dir = hub.task.objective_data_dir(objective) if lang in objective.langs else None
+        table = read_fingerprints(data_dir) if data_dir else None
+        if table and lang in table:
+            tables.append(table[lang])
+    return seen_in(forms, np.concatenate(tables)) if tables else None
+
+
+def warn_overlap(seen: Optional[np.ndarray], what: str) -> Dict[str, int]:
+    """Warn about evaluation examples seen in training; the row fields that record it (none when unknown)."""
+    if seen is None:
+        return {}
+    n = int(seen.sum())
+    if n:
+        print(f"warning: {n} of {len(seen)} {what} occur in the checkpoint's training data: a score on them "
+              f"measures memory, not transfer", file=sys.stderr)
+    return {"in_train": n}
+
+
 def load_npy(path: str, max_rows: Optional[int] = None) -> np.ndarray:
     emb = np.load(path)
     if emb.ndim != 2:
@@ -143,6 +170,11 @@ def run_retrieval(args: argparse.Namespace) -> List[Dict[str, object]]:
         hub = load_hub(args.checkpoint)
         src_emb = np.asarray(hub.encode(src_sentences, lang=args.src_lang), dtype=np.float32)
         tgt_emb = np.asarray(hub.encode(tgt_sentences, lang=args.tgt_lang), dtype=np.float32)
+        seen = [training_overlap(hub, lang, [hub.tokenize(s, lang) for s in sentences])
+                for lang, sentences in ((args.src_lang, src_sentences), (args.tgt_lang, tgt_sentences))]
+        known = [s for s in seen if s is not None]
+        overlap = warn_overlap(np.logical_or.reduce(known) if known else None,
+                               f"pairs of {args.src_file} / {args.tgt_file} (either side)")
     else:
         src_emb = load_npy(args.src_emb, args.max_sentences)
         tgt_emb = load_npy(args.tgt_emb, args.max_sentences)
@@ -154,6 +186,7 @@ def run_retrieval(args: argparse.Namespace) -> List[Dict[str, object]]:
             raise InputError(
                 f"{args.src_emb} has {len(src_emb)} rows but {args.src_file} has {len(src_sentences)} lines"
             )
+        overlap = {}  # precomputed embeddings: which model, trained on what, is unknown
     if len(src_emb) < 2:
         raise InputError(f"retrieval needs at least 2 sentence pairs, got {len(src_emb)}")
 
@@ -178,6 +211,7 @@ def run_retrieval(args: argparse.Namespace) -> List[Dict[str, object]]:
                 num_distractors="all" if scores["num_distractors"] is None else scores["num_distractors"],
                 n=scores["n"],
                 pool_size=scores["pool_size"],
+                **overlap,
             )
             rows.append(row)
     return rows
@@ -261,7 +295,7 @@ def check_tag_sets(path: str, gold: List[List[str]], model_tags: List[str], span
 def run_tagging(args) -> List[Dict[str, object]]:
     """Tag a CoNLL / UD file with a tagging checkpoint; span F1 (NER) or accuracy (POS) against its tags."""
     from fairseq_xling.evaluation.tagging import accuracy, span_f1
-    from fairseq_xling.text.conll import FORMAT_SCHEME, read_conll_with_lines, write_tsv
+    from fairseq_xling.text.conll import FORMAT_SCHEME, fairseq_token, read_conll_with_lines, write_tsv
     from fairseq_xling.text.tag_conversion import TagSequenceError, convert_tags
     from fairseq_xling.text.tag_schemes import constrained_scheme
 
@@ -287,6 +321,8 @@ def run_tagging(args) -> List[Dict[str, object]]:
     if task not in heads:
         raise InputError(f"--task {task!r}: the checkpoint tags {', '.join(heads) or 'nothing'}")
     check_tag_sets(args.input, gold, heads[task], spans=args.format in FORMAT_SCHEME)
+    words = [" ".join(map(fairseq_token, s.tokens)) for s in sentences]  # as the conll pipeline fingerprints them
+    overlap = warn_overlap(training_overlap(hub, args.lang, words), f"sentences of {args.input}")
     predicted = hub.tag([s.tokens for s in sentences], args.lang, task, progress=True)
     scheme = hub.tag_scheme(task)
     if args.format in FORMAT_SCHEME:
@@ -298,7 +334,7 @@ def run_tagging(args) -> List[Dict[str, object]]:
     if args.predict:
         write_tsv(((s.tokens, p) for s, p in zip(sentences, predicted)), args.predict)
     row: Dict[str, object] = {"task": "tagging", "tag_task": task, "lang": args.lang, "input": args.input,
-                              "sentences": len(sentences), "gold_repaired": repaired}
+                              "sentences": len(sentences), "gold_repaired": repaired, **overlap}
     row.update(result)
     return [row]
 

@@ -282,6 +282,8 @@ class Preparer(pipeline.Preparer):
             if has_align:
                 self.write_text(f"{split}.align", (p.align for p in split_pairs))
 
+        self.add_training_lines(a.src_lang, (p.src for p in train))
+        self.add_training_lines(a.tgt_lang, (p.tgt for p in train))
         counts = {"train": len(train), "valid": len(valid), "dropped_empty": dropped, "dropped_long": dropped_long,
                   "valid_in_train": sum(in_train)}
         mono_files = {}
@@ -296,6 +298,7 @@ class Preparer(pipeline.Preparer):
                 continue
             toks = [t for t in pipeline.tokenize_all(tok, lines, a.workers) if t]
             mono_files[lang] = self.write_text(f"mono.{lang}", toks)
+            self.add_training_lines(lang, toks)
             counts[f"mono.{lang}"] = len(toks)
         self.log_counts(counts)
 

@@ -386,6 +386,8 @@ class Preparer(pipeline.Preparer):
         self.encode(model)
         self.drop_long()
         self.check_valid_overlap()
+        for lang in self.langs:
+            self.add_training_lines(lang, self.distinct_lines(lang, "train"))
         counts = self.write_pairs()
         self.log_counts(counts)
         n_dict = self.write_dictionary()

@@ -12,8 +12,9 @@ import argparse
 import json
 import os
 import sys
-from typing import Callable, Iterable, List, Optional, Sequence
+from typing import Callable, Dict, Iterable, List, Optional, Sequence
 
+from fairseq_xling.text.fingerprints import write_fingerprints
 from fairseq_xling.text.lines import CorpusError, is_utf8, is_utf8_with_non_ascii, write_lines
 from fairseq_xling.text.metadata import write_metadata
 from fairseq_xling.text.tokenize import XlingTokenizer
@@ -23,7 +24,8 @@ class Preparer:
     """Base of the pipelines' ``prepare`` steps.
 
     :meth:`run` creates ``out_dir/text``, calls :meth:`prepare` (the pipeline's work, which returns its
-    metadata) and writes ``preprocess.json`` with ``"pipeline": name`` as its first field. Problems in the
+    metadata), writes the fingerprints of the training lines it was given and ``preprocess.json`` with
+    ``"pipeline": name`` as its first field. Problems in the
     input raise :class:`~fairseq_xling.text.lines.CorpusError`.
     """
 
@@ -36,8 +38,16 @@ class Preparer:
 
     def run(self):
         os.makedirs(self.text_dir, exist_ok=True)
+        self.training_lines: Dict[str, List[str]] = {}  # per language, filled by prepare (see add_training_lines)
         meta = self.prepare()
+        if self.training_lines:
+            meta["train_fingerprints"] = write_fingerprints(self.out_dir, self.training_lines)
         write_metadata(self.out_dir, {"pipeline": self.name, **meta})
+
+    def add_training_lines(self, lang: str, lines: Iterable[str]):
+        """Lines of ``lang`` the model trains on, in the form it reads them: their fingerprints go into the
+        data-bin (:mod:`fairseq_xling.text.fingerprints`) so that evaluations can find overlap."""
+        self.training_lines.setdefault(lang, []).extend(lines)
 
     def prepare(self) -> dict:
         """Write text and dictionaries into ``out_dir``; return the metadata (without ``pipeline``)."""

@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -252,6 +253,10 @@ class FakeHub:
     def __init__(self, vocab):
         self.vocab = vocab  # lang -> list of words
         self.calls = []
+        self.task = SimpleNamespace(objectives=[])  # trained on no data-bin it can name: overlap unknown
+
+    def tokenize(self, sentence, lang):
+        return sentence
 
     def encode(self, sentences, lang):
         self.calls.append((lang, len(sentences)))

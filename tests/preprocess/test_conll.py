@@ -54,7 +54,8 @@ def test_conll2002_end_to_end(tmp_path):
                        "--dest", dest, "--max-sentences", 10)
     assert result.returncode == 0, result.stderr
     names = set(os.listdir(dest))
-    assert names == {"preprocess.json", "request.txt", "text", "dict.word.txt", "dict.char.txt", "dict.tag.txt"} | {
+    assert names == {"preprocess.json", "request.txt", "text", "dict.word.txt", "dict.char.txt", "dict.tag.txt",
+                     "train_fingerprints.npz"} | {
         f"{split}.{stream}.{ext}" for split in ("train", "valid") for stream in ("word", "char", "tag")
         for ext in ("bin", "idx")}
     meta = json.loads((dest / "preprocess.json").read_text())

@@ -10,7 +10,8 @@ import fairseq.data.data_utils as fairseq_data_utils  # noqa: E402
 
 
 def parallel_files(src, tgt, align=True):
-    names = {"dict.{}.txt".format(lang) for lang in (src, tgt)} | {"preprocess.json", "request.txt"}
+    names = {"dict.{}.txt".format(lang) for lang in (src, tgt)} | {"preprocess.json", "request.txt",
+                                                                   "train_fingerprints.npz"}
     for split in ("train", "valid"):
         for lang in (src, tgt):
             names |= {f"{split}.{src}-{tgt}.{lang}.bin", f"{split}.{src}-{tgt}.{lang}.idx"}

@@ -166,7 +166,8 @@ def bpe_run(runs):
 
 
 def layout(langs, pairs_with_valid, pairs_without_valid, model_files):
-    names = {"preprocess.json", "request.txt", "text", *model_files} | {f"dict.{lang}.txt" for lang in langs}
+    names = {"preprocess.json", "request.txt", "train_fingerprints.npz", "text", *model_files}
+    names |= {f"dict.{lang}.txt" for lang in langs}
     for pair in pairs_with_valid + pairs_without_valid:
         splits = ("train", "valid") if pair in pairs_with_valid else ("train",)
         for split in splits:

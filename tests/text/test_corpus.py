@@ -90,6 +90,13 @@ def test_valid_pairs_seen_in_training_are_counted_and_dropped_on_request(tmp_pat
     assert "warning: 1 of 2 valid pairs in" in capsys.readouterr().err
     meta = json.loads((out / "preprocess.json").read_text())
     assert meta["counts"]["valid_in_train"] == 1 and meta["counts"]["valid"] == 2 and not meta["drop_overlap"]
+    from fairseq_xling.text.fingerprints import read_fingerprints, seen_in
+
+    table = read_fingerprints(str(out))  # the training lines (train split only), as the model reads them
+    assert meta["train_fingerprints"] == "train_fingerprints.npz" and sorted(table) == ["de", "en"]
+    assert seen_in(["ein Haus", "eine Katze", "zwei Hunde", "ein  Haus"], table["de"]).tolist() == [
+        True, True, False, False]
+    assert len(table["de"]) == 3 and seen_in(["a dog"], table["en"]).tolist() == [True]
     (tmp_path / "drop").mkdir()
     code, out = _prepare(tmp_path / "drop", src, tgt, "--valid-ratio", 0.4, "--drop-overlap")
     assert code == 0 and "dropped 1 of 2 valid pairs in" in capsys.readouterr().err

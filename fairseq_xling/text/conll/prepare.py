@@ -109,6 +109,7 @@ class Preparer(pipeline.Preparer):
         self.log(f"vocabulary: {vocab['word']} words (min count {a.min_count}), {vocab['char']} chars, "
                  f"{vocab['tag']} tags")
 
+        self.add_training_lines(a.lang, (" ".join(s.tokens) for s in data["train"]))
         for split, sentences in data.items():
             write_tsv(sentences, self.text_path(f"{split}.tsv"))
             self.write_text(f"{split}.word", (word_line(s.tokens, a.lowercase) for s in sentences))
