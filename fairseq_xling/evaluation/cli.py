@@ -33,17 +33,21 @@ class InputError(ValueError):
 
 
 def read_sentences(path: str, max_sentences: Optional[int] = None) -> List[str]:
-    """One sentence per line; an empty line is an error naming the file and line. Lines end at LF (a CRLF's CR is
-    dropped); a CR inside a line is a space, as the preprocess/ pipelines read it, so line numbers agree."""
+    """One sentence per line, read as the preprocess/ pipelines read text (UTF-8, lines end at LF, a CRLF's CR
+    dropped, a CR inside a line is a space, so line numbers agree); bad bytes, a NUL byte and an empty line are
+    errors naming the file and line."""
+    from fairseq_xling.text.lines import CorpusError, read_lines
+
     sentences = []
-    with open(path, encoding="utf-8", newline="\n") as f:
-        for line_no, line in enumerate(f, start=1):
+    try:
+        for line_no, line in read_lines(path, "utf-8"):
             if max_sentences is not None and len(sentences) >= max_sentences:
                 break
-            line = line.rstrip("\n").removesuffix("\r").replace("\r", " ")
             if not line.strip():
-                raise InputError(f"{path}, line {line_no}: empty line (expected one sentence per line)")
-            sentences.append(line)
+                raise InputError(f"{path}:{line_no}: empty line; expected one sentence per line")
+            sentences.append(line.replace("\r", " "))
+    except CorpusError as err:
+        raise InputError(str(err)) from None
     return sentences
 
 

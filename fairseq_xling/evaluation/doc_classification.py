@@ -19,6 +19,8 @@ from typing import Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 import numpy as np
 
+from fairseq_xling.text.lines import read_lines
+
 # The four top-level RCV1/RCV2 categories used by Klementiev et al. (2012) and by MLDoc.
 LABELS: Tuple[str, ...] = ("CCAT", "ECAT", "GCAT", "MCAT")
 
@@ -48,18 +50,16 @@ def _check_label(label: str, labels: Sequence[str], where: str) -> str:
 def read_tsv_documents(path: str, labels: Sequence[str] = LABELS, sentence_split: bool = True) -> List[Document]:
     """Read ``label<TAB>document text`` lines, one document per line (the MLDoc layout)."""
     documents = []
-    with open(path, encoding="utf-8") as f:
-        for line_no, line in enumerate(f, start=1):
-            line = line.rstrip("\r\n")
-            where = f"{path}, line {line_no}"
-            if "\t" not in line:
-                raise ValueError(f"{where}: expected 'LABEL<TAB>document text', found no tab")
-            label, text = line.split("\t", 1)
-            label = _check_label(label.strip(), labels, where)
-            sentences = split_sentences(text, sentence_split)
-            if not sentences:
-                raise ValueError(f"{where}: expected document text after the tab, found none")
-            documents.append(Document(label, sentences))
+    for line_no, line in read_lines(path, "utf-8"):  # FILE:LINE errors for bad bytes, NUL, an empty file
+        where = f"{path}:{line_no}"
+        if "\t" not in line:
+            raise ValueError(f"{where}: expected 'LABEL<TAB>document text', found no tab")
+        label, text = line.split("\t", 1)
+        label = _check_label(label.strip(), labels, where)
+        sentences = split_sentences(text, sentence_split)
+        if not sentences:
+            raise ValueError(f"{where}: expected document text after the tab, found none")
+        documents.append(Document(label, sentences))
     if not documents:
         raise ValueError(f"{path}: no documents")
     return documents

@@ -7,7 +7,7 @@ import codecs
 from typing import Iterable, Iterator, Optional, Tuple
 
 
-class CorpusError(Exception):
+class CorpusError(ValueError):
     """An input problem; the message names the file and line and what was expected."""
 
 

@@ -168,7 +168,7 @@ def test_retrieval_rejects_an_empty_line(tmp_path, permuted_embeddings, capsys):
         "--src-lang", "de", "--tgt-lang", "en",
     )  # fmt: skip
     assert code == 2
-    assert f"{src_file}, line 2: empty line" in err
+    assert f"{src_file}:2: empty line" in err
 
 
 def test_retrieval_checks_embedding_rows_against_the_files(tmp_path, permuted_embeddings, capsys):
@@ -323,7 +323,7 @@ def test_doc_classification_reader_error_names_the_file(tmp_path, monkeypatch, c
             "--checkpoint", "c.pt", "--data", "d",
         ])  # fmt: skip
     assert exit_info.value.code == 2
-    assert f"{bad}, line 2: expected 'LABEL<TAB>document text'" in capsys.readouterr().err
+    assert f"{bad}:2: expected 'LABEL<TAB>document text'" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("case", ["empty_file", "bad_columns", "unknown_encoding", "missing_output_dir",
@@ -394,6 +394,6 @@ def test_sentence_files_break_lines_at_lf_only(tmp_path):
     path = tmp_path / "de.txt"
     path.write_bytes(b"eins\rzwei\r\ndrei\n\nvier\n")
     assert cli.count_lines(str(path)) == 4
-    with pytest.raises(cli.InputError, match=r"de.txt, line 3: empty line"):
+    with pytest.raises(cli.InputError, match=r"de.txt:3: empty line"):
         cli.read_sentences(str(path))
     assert cli.read_sentences(str(path), max_sentences=2) == ["eins zwei", "drei"]

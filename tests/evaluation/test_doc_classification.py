@@ -188,10 +188,10 @@ def test_read_mldoc(tmp_path):
 @pytest.mark.parametrize(
     "content, message",
     [
-        ("CCAT\tfine.\nno tab here\n", r"line 2: expected 'LABEL<TAB>document text'"),
-        ("CCAT\tfine.\nXCAT\tbad label.\n", r"line 2: unknown label 'XCAT', expected one of CCAT, ECAT, GCAT, MCAT"),
-        ("GCAT\t   \n", r"line 1: expected document text"),
-        ("", r"no documents"),
+        ("CCAT\tfine.\nno tab here\n", r"test:2: expected 'LABEL<TAB>document text'"),
+        ("CCAT\tfine.\nXCAT\tbad label.\n", r"test:2: unknown label 'XCAT', expected one of CCAT, ECAT, GCAT, MCAT"),
+        ("GCAT\t   \n", r"test:1: expected document text"),
+        ("", r"test:1: empty input"),
     ],
 )
 def test_read_mldoc_bad_input(tmp_path, content, message):
