@@ -4,12 +4,13 @@
 # Checkpoints are chosen on the first 1,000 comtrans-dev pairs (similarity loss); retrieval P@1 among 999
 # distractors is measured on the other 1,963 dev pairs (none of them a training pair), both directions.
 # Writes examples/jmt/results.md.
-#   bash examples/jmt/run_ablation.sh          (env: XLING_DATA, WORK=work/jmt, SIM_UPDATES=2000)
+#   bash examples/jmt/run_ablation.sh   (env: XLING_DATA, WORK=work/jmt, SIM_UPDATES=2000, SEEDS="1 2")
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 DATA=${XLING_DATA:-../shared/data}
 WORK=${WORK:-work/jmt}
 SIM_UPDATES=${SIM_UPDATES:-2000}  # similarity updates of every model; JMT models make as many skip-gram ones
+SEEDS=${SEEDS:-1 2}
 export PYTHON=${PYTHON:-python}
 mkdir -p "$WORK"
 
@@ -28,8 +29,8 @@ fi
 
 results="$WORK/results.jsonl"
 touch "$results"
-run() {  # model arch objectives updates pairs
-    local name="$1-$5" bin="$WORK/data-bin/comtrans$5.de-en"
+run() {  # model arch objectives updates pairs seed
+    local name="$1-$5-seed$6" bin="$WORK/data-bin/comtrans$5.de-en"
     if grep -q "\"model\": \"$name\"" "$results"; then echo "== $name: done"; return; fi
     echo "== $name: $3, $4 updates"
     local start=$SECONDS
@@ -38,7 +39,7 @@ run() {  # model arch objectives updates pairs
         --lr-deacy-period 10000 --lr-decay 0.98 --batch-size 50 --max-update "$4" \
         --validate-interval-updates 500 --save-interval-updates 500 --keep-interval-updates 1 --no-epoch-checkpoints \
         --best-checkpoint-metric similarity_de-en:loss --save-dir "$WORK/checkpoints/$name" --cpu --num-workers 0 \
-        --seed 1 --log-format simple --log-interval 500 > "$WORK/$name.log" 2>&1
+        --seed "$6" --log-format simple --log-interval 500 > "$WORK/$name.log" 2>&1
     local seconds=$((SECONDS - start))
     xling-eval retrieval --checkpoint "$WORK/checkpoints/$name/checkpoint_best.pt" \
         --src-file "$WORK/test.de" --tgt-file "$WORK/test.en" --src-lang de --tgt-lang en --num-distractors 999 \
@@ -46,12 +47,14 @@ run() {  # model arch objectives updates pairs
 }
 SIM="similarity:de-en:margin=1"
 SG="skipgram:de-en:batch_size=64"
-for pairs in 17580 5000; do
-    run sent_avg xling_sent_avg_128 "$SIM" "$SIM_UPDATES" "$pairs"
-    run sent_lstm xling_sent_lstm_128 "$SIM" "$SIM_UPDATES" "$pairs"
-    run jmt_sent_avg xling_sent_avg_128 "$SIM,$SG" "$((2 * SIM_UPDATES))" "$pairs"
-    run jmt_sent_lstm xling_sent_lstm_128 "$SIM,$SG" "$((2 * SIM_UPDATES))" "$pairs"
-    run jmt_sent_lstm_no_mono xling_sent_lstm_128 "$SIM,$SG:mono=false" "$((2 * SIM_UPDATES))" "$pairs"
+for seed in $SEEDS; do
+    for pairs in 17580 5000; do
+        run sent_avg xling_sent_avg_128 "$SIM" "$SIM_UPDATES" "$pairs" "$seed"
+        run sent_lstm xling_sent_lstm_128 "$SIM" "$SIM_UPDATES" "$pairs" "$seed"
+        run jmt_sent_avg xling_sent_avg_128 "$SIM,$SG" "$((2 * SIM_UPDATES))" "$pairs" "$seed"
+        run jmt_sent_lstm xling_sent_lstm_128 "$SIM,$SG" "$((2 * SIM_UPDATES))" "$pairs" "$seed"
+        run jmt_sent_lstm_no_mono xling_sent_lstm_128 "$SIM,$SG:mono=false" "$((2 * SIM_UPDATES))" "$pairs" "$seed"
+    done
 done
 "$PYTHON" examples/jmt/table.py "$results" > examples/jmt/results.md
 cat examples/jmt/results.md
