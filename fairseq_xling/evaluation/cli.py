@@ -36,18 +36,15 @@ def read_sentences(path: str, max_sentences: Optional[int] = None) -> List[str]:
     """One sentence per line, read as the preprocess/ pipelines read text (UTF-8, lines end at LF, a CRLF's CR
     dropped, a CR inside a line is a space, so line numbers agree); bad bytes, a NUL byte and an empty line are
     errors naming the file and line."""
-    from fairseq_xling.text.lines import CorpusError, read_lines
+    from fairseq_xling.text.lines import read_lines
 
     sentences = []
-    try:
-        for line_no, line in read_lines(path, "utf-8"):
-            if max_sentences is not None and len(sentences) >= max_sentences:
-                break
-            if not line.strip():
-                raise InputError(f"{path}:{line_no}: empty line; expected one sentence per line")
-            sentences.append(line.replace("\r", " "))
-    except CorpusError as err:
-        raise InputError(str(err)) from None
+    for line_no, line in read_lines(path, "utf-8"):
+        if max_sentences is not None and len(sentences) >= max_sentences:
+            break
+        if not line.strip():
+            raise InputError(f"{path}:{line_no}: empty line; expected one sentence per line")
+        sentences.append(line.replace("\r", " "))
     return sentences
 
 
@@ -423,13 +420,11 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
         parser.error("--max-sentences must be >= 1")
     if getattr(args, "margin_k", None) is not None and args.margin_k < 1:
         parser.error("--margin-k must be >= 1")
-    from fairseq_xling.text.lines import CorpusError
-
     try:  # the one place user errors are reported: bad files, arguments or checkpoints, never a traceback
         check_outputs(args)
         rows = args.run(args)
         emit(rows, args.output)
-    except (ValueError, OSError, CorpusError) as e:  # InputError, readers' FILE:LINE errors, missing files
+    except (ValueError, OSError) as e:  # InputError, readers' FILE:LINE errors (CorpusError), missing files
         parser.exit(2, f"{parser.prog} {args.command}: error: {e}\n")
 
 

@@ -172,8 +172,7 @@ class Preparer(pipeline.Preparer):
         a = self.args
         if not a.max_len and not a.max_len_ratio:
             return train, 0
-        limit = " or ".join(([f"longer than {a.max_len} tokens"] if a.max_len else [])
-                            + ([f"with a length ratio above {a.max_len_ratio:g}"] if a.max_len_ratio else []))
+        limit = pipeline.length_limit(a.max_len, a.max_len_ratio, "tokens")
         kept = train
         for split, pairs in (("train", train), ("valid", valid)):
             mask = pipeline.length_mask([p.src for p in pairs], [p.tgt for p in pairs], a.max_len, a.max_len_ratio)
@@ -267,12 +266,9 @@ class Preparer(pipeline.Preparer):
         train, dropped_long = self._drop_long(train, valid)
         seen_src, seen_tgt = {p.src for p in train}, {p.tgt for p in train}
         in_train = [p.src in seen_src or p.tgt in seen_tgt for p in valid]
-        keep = self.report_overlap(f"valid pairs in {self._files('valid')}", in_train,
-                                   [p.lineno for p in valid], " (either side)")
+        keep = self.report_overlap(a.valid_src_file or a.src_file, f"valid pairs in {self._files('valid')}",
+                                   in_train, [p.lineno for p in valid], " (either side)")
         valid = [p for p, k in zip(valid, keep) if k]
-        if not valid:
-            raise CorpusError(f"{a.valid_src_file or a.src_file}:1: every valid pair also occurs in training; "
-                              f"expected validation data apart from the training data")
         has_align = a.align_file is not None
         if has_align and a.valid_src_file and not a.valid_align_file:
             raise CorpusError(f"{a.valid_src_file}:1: train has alignments; expected --valid-align-file too")

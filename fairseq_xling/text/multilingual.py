@@ -303,8 +303,7 @@ class Preparer(pipeline.Preparer):
         max_len, max_ratio = self.args.max_len, self.args.max_len_ratio
         if not max_len and not max_ratio:
             return
-        limit = " or ".join(([f"longer than {max_len} sub-words"] if max_len else [])
-                            + ([f"with a length ratio above {max_ratio:g}"] if max_ratio else []))
+        limit = pipeline.length_limit(max_len, max_ratio, "sub-words")
         for c in self.corpora:
             mask = pipeline.length_mask(c.src, c.tgt, max_len, max_ratio)
             long = [n for n, m in zip(c.linenos, mask) if not m]
@@ -328,11 +327,8 @@ class Preparer(pipeline.Preparer):
                 continue
             in_train = [s in seen[c.src_lang] or t in seen[c.tgt_lang] for s, t in zip(c.src, c.tgt)]
             c.valid_in_train = sum(in_train)
-            c.keep(self.report_overlap(f"valid pairs of {c.pair} in {c.files}", in_train, c.linenos,
+            c.keep(self.report_overlap(c.src_path, f"valid pairs of {c.pair} in {c.files}", in_train, c.linenos,
                                        " (either side)"))
-            if not c.src:
-                raise CorpusError(f"{c.src_path}:1: every valid pair also occurs in training; expected validation "
-                                  f"data apart from the training data")
 
     def write_pairs(self) -> Dict[str, dict]:
         """Write text/{split}.{pair}.{lang}; returns the counts per pair."""

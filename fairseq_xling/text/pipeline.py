@@ -62,12 +62,16 @@ class Preparer:
             self.log(f"warning: {path} is valid UTF-8 but read as {encoding} ({option}): its accented letters "
                      f"will be garbled")
 
-    def report_overlap(self, what: str, hits: Sequence[bool], linenos: Sequence[int], how: str = "") -> List[bool]:
+    def report_overlap(self, path: str, what: str, hits: Sequence[bool], linenos: Sequence[int],
+                       how: str = "") -> List[bool]:
         """Log how many ``what`` (e.g. "valid sentences in FILE") occur in training (``hits``: exact match after
         the pipeline's normalisation; ``how`` says what matched, e.g. " (either side)") and return which to
-        keep: all, or with ``--drop-overlap`` the others."""
+        keep: all, or with ``--drop-overlap`` the others. Dropping all of them is an error naming ``path``."""
         drop = self.args.drop_overlap
         n = sum(hits)
+        if drop and hits and all(hits):
+            raise CorpusError(f"{path}:1: all {n} {what} also occur in training{how}; expected evaluation data "
+                              f"apart from the training data")
         if n:
             lines = lines_note([lineno for lineno, hit in zip(linenos, hits) if hit])
             if drop:
@@ -110,6 +114,12 @@ def length_mask(src: Sequence[str], tgt: Sequence[str], max_len: int, max_ratio:
         n, m = len(s.split()), len(t.split())
         keep.append((not max_len or max(n, m) <= max_len) and (not max_ratio or max(n, m) <= max_ratio * min(n, m)))
     return keep
+
+
+def length_limit(max_len: int, max_ratio: float, unit: str) -> str:
+    """What :func:`length_mask` drops, for a log message: "longer than 250 tokens or with a length ratio above 3"."""
+    return " or ".join(([f"longer than {max_len} {unit}"] if max_len else [])
+                       + ([f"with a length ratio above {max_ratio:g}"] if max_ratio else []))
 
 
 def map_lines(func: Callable[[str], str], lines: Sequence[str], workers: int, min_lines: int = 2000) -> List[str]:
