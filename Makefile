@@ -20,7 +20,7 @@ $(STAMP): setup.cfg setup.py
 	$(PIP) install -q torch==2.13.0
 	$(PIP) install -q $(FAIRSEQ_DEPS)
 	$(PIP) install -q --no-deps --no-build-isolation fairseq-fixed==0.12.3.1
-	$(PIP) install -q -e '.[test,examples]'
+	$(PIP) install -q -e '.[test,examples,teachers]'
 	touch $(STAMP)
 
 demo: install

@@ -30,7 +30,7 @@ def _write_dataset(path, dictionary, sentences):
     builder.finalize(path + ".idx")
 
 
-def make_data_bin(dest, pairs, valid_pairs=None, mono=None, joined=False):
+def make_data_bin(dest, pairs, valid_pairs=None, mono=None):
     """Write the layout of preprocess/europarl.sh: dict.{de,en}.txt, {train,valid}.de-en.{de,en},
     {train,valid}.align.de-en and mono.{lang}. ``mono``: lang -> list of token lists."""
     os.makedirs(dest, exist_ok=True)
@@ -40,7 +40,7 @@ def make_data_bin(dest, pairs, valid_pairs=None, mono=None, joined=False):
     for side, lang in ((0, "de"), (1, "en")):
         for p in pairs:
             for w in p[side]:
-                dicts["joined" if joined else lang].add_symbol(w) if joined else dicts[lang].add_symbol(w)
+                dicts[lang].add_symbol(w)
         for words in mono.get(lang, []):
             for w in words:
                 dicts[lang].add_symbol(w)

@@ -3,14 +3,17 @@
 # JMT-Sent-LSTM and JMT-Sent-LSTM*no-mono, with all 17,580 training pairs and with the first 5,000.
 # Checkpoints are chosen on the first 1,000 comtrans-dev pairs (similarity loss); retrieval P@1 among 999
 # distractors is measured on the other 1,963 dev pairs (none of them a training pair), both directions.
-# Writes examples/jmt/results.md.
-#   bash examples/jmt/run_ablation.sh   (env: XLING_DATA, WORK=work/jmt, SIM_UPDATES=2000, SEEDS="1 2")
+# Appends one JSON row per run and direction to RESULTS (default examples/jmt/results.jsonl, kept in the repository so
+# that a run resumes on another machine: finished runs are skipped) and writes examples/jmt/results.md.
+#   bash examples/jmt/run_ablation.sh   (env: XLING_DATA, WORK=work/jmt, RESULTS, SIM_UPDATES=2000, SEEDS="1 2",
+#                                        MODELS: the models to run, default all five)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 DATA=${XLING_DATA:-../shared/data}
 WORK=${WORK:-work/jmt}
 SIM_UPDATES=${SIM_UPDATES:-2000}  # similarity updates of every model; JMT models make as many skip-gram ones
 SEEDS=${SEEDS:-1 2}
+MODELS=${MODELS:-sent_avg sent_lstm jmt_sent_avg jmt_sent_lstm jmt_sent_lstm_no_mono}
 export PYTHON=${PYTHON:-python}
 mkdir -p "$WORK"
 
@@ -27,10 +30,11 @@ if [[ ! -f "$WORK/test.en" ]]; then
     mv "$WORK/test.de.tmp" "$WORK/test.de" && mv "$WORK/test.en.tmp" "$WORK/test.en"
 fi
 
-results="$WORK/results.jsonl"
+results=${RESULTS:-examples/jmt/results.jsonl}
 touch "$results"
 run() {  # model arch objectives updates pairs seed
     local name="$1-$5-seed$6" bin="$WORK/data-bin/comtrans$5.de-en"
+    [[ " $MODELS " == *" $1 "* ]] || return 0
     if grep -q "\"model\": \"$name\"" "$results"; then echo "== $name: done"; return; fi
     echo "== $name: $3, $4 updates"
     local start=$SECONDS

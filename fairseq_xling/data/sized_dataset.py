@@ -17,6 +17,11 @@ class SizedDataset(FairseqDataset):
     def size(self, index):
         return int(self.sizes[index])
 
+    def ordered_indices(self):
+        """Shuffled, then stably sorted by size (batches of similar lengths, a new mix of them every epoch)."""
+        order = np.random.permutation(len(self))
+        return order[np.argsort(self.sizes[order], kind="mergesort")]
+
     @property
     def supports_prefetch(self):
         return False

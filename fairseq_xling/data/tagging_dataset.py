@@ -69,10 +69,6 @@ class TaggingDataset(SizedDataset):
                              f"and {len(word_chars)} char groups (binarise with preprocess/conll.sh)")
         return {"id": index, "words": words, "chars": word_chars, "tags": tags}
 
-    def ordered_indices(self):
-        order = np.random.permutation(len(self))
-        return order[np.argsort(self.sizes[order], kind="mergesort")]
-
     def collater(self, samples):
         if not samples:
             return {}

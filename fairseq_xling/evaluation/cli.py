@@ -7,8 +7,12 @@ embeddings, and print one JSON line per result on stdout.
         (--checkpoint DIR/checkpoint_best.pt | --train-emb a.npz --test-emb b.npz)
     xling-eval tagging --checkpoint DIR/checkpoint_best.pt --input ned.testa --format conll2002 --lang nl \\
         [--task ner] [--predict tagged.tsv]
+    xling-eval sts --file stsb-de-dev.csv --lang de (--checkpoint DIR/checkpoint_best.pt | --teacher use-m3)
 
-The metrics live in ``retrieval.py`` and ``doc_classification.py``; this file only reads, encodes and
+``--teacher NAME`` encodes with a distillation teacher (``fairseq_xling.distill.teachers``) instead of a
+checkpoint, so that a student and its teacher are measured by the same code.
+
+The metrics live in ``retrieval.py``, ``doc_classification.py`` and ``sts.py``; this file only reads, encodes and
 reports. The hub (and with it fairseq) is imported only when ``--checkpoint`` is given. ``retrieval`` prints
 one row per direction and scoring (cosine, and the margin of Artetxe & Schwenk 2019 as in LASER's xSIM),
 with P@k and the error rate in percent.
@@ -63,6 +67,22 @@ def load_hub(checkpoint: str):
         return XlingHubInterface.from_pretrained(checkpoint_dir, checkpoint_file=checkpoint_file)
     except ValueError as e:
         raise InputError(str(e)) from None
+
+
+def sentence_encoder(args: argparse.Namespace):
+    """``(encode, hub)`` from ``--checkpoint`` or ``--teacher``: ``encode(sentences, lang)`` -> N x d float32, and
+    the hub (None for a teacher); ``(None, None)`` when neither is given."""
+    if args.checkpoint and args.teacher:
+        raise InputError("give --checkpoint or --teacher, not both")
+    if args.teacher:
+        from fairseq_xling.distill.teachers import get_teacher
+
+        teacher = get_teacher(args.teacher)
+        return (lambda sentences, lang: np.asarray(teacher.encode(list(sentences)), dtype=np.float32)), None
+    if args.checkpoint:
+        hub = load_hub(args.checkpoint)
+        return (lambda sentences, lang: np.asarray(hub.encode(sentences, lang=lang), dtype=np.float32)), hub
+    return None, None
 
 
 def training_overlap(hub, lang: str, forms: Sequence[str]) -> Optional[np.ndarray]:
@@ -147,13 +167,14 @@ def parse_num_distractors(value: str) -> Optional[int]:
 
 
 def run_retrieval(args: argparse.Namespace) -> List[Dict[str, object]]:
-    if args.checkpoint:
+    model = "--checkpoint" if args.checkpoint else "--teacher" if args.teacher else None
+    if model:
         if not (args.src_file and args.tgt_file):
-            raise InputError("--checkpoint needs --src-file and --tgt-file")
+            raise InputError(f"{model} needs --src-file and --tgt-file")
         if args.src_emb or args.tgt_emb:
-            raise InputError("give either --checkpoint or --src-emb/--tgt-emb, not both")
+            raise InputError(f"give either {model} or --src-emb/--tgt-emb, not both")
     elif not (args.src_emb and args.tgt_emb):
-        raise InputError("give --checkpoint, or both --src-emb and --tgt-emb")
+        raise InputError("give --checkpoint (or --teacher), or both --src-emb and --tgt-emb")
     if bool(args.src_file) != bool(args.tgt_file):
         raise InputError("give both --src-file and --tgt-file, or neither")
 
@@ -167,15 +188,16 @@ def run_retrieval(args: argparse.Namespace) -> List[Dict[str, object]]:
         src_sentences = read_sentences(args.src_file, args.max_sentences)
         tgt_sentences = read_sentences(args.tgt_file, args.max_sentences)
 
-    if args.checkpoint:
-        hub = load_hub(args.checkpoint)
-        src_emb = np.asarray(hub.encode(src_sentences, lang=args.src_lang), dtype=np.float32)
-        tgt_emb = np.asarray(hub.encode(tgt_sentences, lang=args.tgt_lang), dtype=np.float32)
-        seen = [training_overlap(hub, lang, [hub.tokenize(s, lang) for s in sentences])
-                for lang, sentences in ((args.src_lang, src_sentences), (args.tgt_lang, tgt_sentences))]
-        known = [s for s in seen if s is not None]
-        overlap = warn_overlap(np.logical_or.reduce(known) if known else None,
-                               f"pairs of {args.src_file} / {args.tgt_file} (either side)")
+    if model:
+        encode, hub = sentence_encoder(args)
+        src_emb, tgt_emb = encode(src_sentences, args.src_lang), encode(tgt_sentences, args.tgt_lang)
+        overlap = {}  # a teacher's training data is unknown
+        if hub is not None:
+            seen = [training_overlap(hub, lang, [hub.tokenize(s, lang) for s in sentences])
+                    for lang, sentences in ((args.src_lang, src_sentences), (args.tgt_lang, tgt_sentences))]
+            known = [s for s in seen if s is not None]
+            overlap = warn_overlap(np.logical_or.reduce(known) if known else None,
+                                   f"pairs of {args.src_file} / {args.tgt_file} (either side)")
     else:
         src_emb = load_npy(args.src_emb, args.max_sentences)
         tgt_emb = load_npy(args.tgt_emb, args.max_sentences)
@@ -218,8 +240,8 @@ def run_retrieval(args: argparse.Namespace) -> List[Dict[str, object]]:
     return rows
 
 
-def _documents_and_embeddings(args, split: str, lang: str, hub) -> tuple:
-    """(X, y) for one split, from a text file through the hub or from an .npz with X and y."""
+def _documents_and_embeddings(args, split: str, lang: str, encode) -> tuple:
+    """(X, y) for one split, from a text file through the encoder or from an .npz with X and y."""
     npz_path = getattr(args, f"{split}_emb")
     if npz_path:
         with np.load(npz_path, allow_pickle=False) as data:
@@ -230,7 +252,7 @@ def _documents_and_embeddings(args, split: str, lang: str, hub) -> tuple:
             raise InputError(f"{npz_path}: expected X of shape D x d and y of shape D, got {X.shape} and {y.shape}")
         return X, y
     documents = dc.READERS[args.format](getattr(args, split), sentence_split=not args.no_sentence_split)
-    X = dc.embed_documents(documents, lambda sentences: np.asarray(hub.encode(sentences, lang=lang)))
+    X = dc.embed_documents(documents, lambda sentences: encode(sentences, lang))
     return X, np.array([doc.label for doc in documents])
 
 
@@ -244,18 +266,16 @@ def _labels_to_ids(splits: Sequence[np.ndarray]) -> List[np.ndarray]:
 
 
 def run_doc_classification(args: argparse.Namespace) -> List[Dict[str, object]]:
-    hub = None
     splits = ["train", "test"] + (["dev"] if (args.dev or args.dev_emb) else [])
     for split in splits:
         has_file, has_emb = getattr(args, split) is not None, getattr(args, f"{split}_emb") is not None
         if has_file == has_emb:
             raise InputError(f"give exactly one of --{split} (with --checkpoint) and --{split}-emb")
-        if has_file and not args.checkpoint:
-            raise InputError(f"--{split} needs --checkpoint to encode the documents")
-    if args.checkpoint:
-        hub = load_hub(args.checkpoint)
+        if has_file and not (args.checkpoint or args.teacher):
+            raise InputError(f"--{split} needs --checkpoint (or --teacher) to encode the documents")
+    encode, _ = sentence_encoder(args)
     langs = {"train": args.train_lang, "test": args.test_lang, "dev": args.dev_lang or args.train_lang}
-    data = {split: _documents_and_embeddings(args, split, langs[split], hub) for split in splits}
+    data = {split: _documents_and_embeddings(args, split, langs[split], encode) for split in splits}
     ys = _labels_to_ids([data[split][1] for split in splits])
     X = {split: data[split][0] for split in splits}
     y = dict(zip(splits, ys))
@@ -316,6 +336,8 @@ def run_tagging(args) -> List[Dict[str, object]]:
     if repaired:
         print(f"{args.input}: repaired {repaired} gold tags that could not follow the previous one (--repair)",
               file=sys.stderr)
+    if not args.checkpoint:
+        raise InputError("tagging needs --checkpoint (a tagging model)")
     hub = load_hub(args.checkpoint)
     heads = hub.tag_heads
     task = args.task or (next(iter(heads)) if len(heads) == 1 else None)
@@ -340,12 +362,27 @@ def run_tagging(args) -> List[Dict[str, object]]:
     return [row]
 
 
+def run_sts(args: argparse.Namespace) -> List[Dict[str, object]]:
+    from fairseq_xling.evaluation.sts import read_stsb, sts_correlations
+
+    if not (args.checkpoint or args.teacher):
+        raise InputError("give --checkpoint or --teacher")
+    pairs = read_stsb(args.file)
+    encode, hub = sentence_encoder(args)
+    row: Dict[str, object] = {"task": "sts", "file": args.file, "lang": args.lang, "n": len(pairs.scores)}
+    row.update(sts_correlations(encode(pairs.first, args.lang), encode(pairs.second, args.lang), pairs.scores))
+    return [row]
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="xling-eval", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
 
-    def add_common(p: argparse.ArgumentParser) -> None:
+    def add_common(p: argparse.ArgumentParser, sentence_vectors: bool = True) -> None:
         p.add_argument("--checkpoint", help="path/to/checkpoint_x.pt, encoded through XlingHubInterface")
+        if sentence_vectors:
+            p.add_argument("--teacher", help="encode with this distillation teacher instead (use-m3, e5-small, "
+                                             "or module:attr; see xling-teacher)")
         p.add_argument("--data", help="ignored: checkpoints carry their vocabularies and tokenizer (kept so that "
                                       "older command lines still run)")
         p.add_argument("--seed", type=int, default=0)
@@ -400,7 +437,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=run_doc_classification)
 
     p = commands.add_parser("tagging", help="span F1 (NER) or accuracy (POS) of a tagging checkpoint on a file")
-    add_common(p)
+    add_common(p, sentence_vectors=False)
     p.add_argument("--input", required=True, help="tagged file in --format")
     p.add_argument("--format", required=True, choices=["conll2002", "conll2003", "wikiann", "conllu", "udpos"])
     p.add_argument("--lang", required=True)
@@ -410,6 +447,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--encoding", default="utf-8")
     p.add_argument("--predict", help="also write the predicted tags here (token<TAB>tag; NER in IOB2)")
     p.set_defaults(run=run_tagging)
+
+    p = commands.add_parser("sts", help="Spearman / Pearson correlation of cosine similarity with STS scores")
+    add_common(p)
+    p.add_argument("--file", required=True, help="sentence1,sentence2,score rows (STS Benchmark CSV, no header)")
+    p.add_argument("--lang", required=True)
+    p.set_defaults(run=run_sts)
     return parser
 
 

@@ -87,6 +87,19 @@ class TaggingHead(nn.Module):
         return emissions.argmax(-1).masked_fill(~mask, -1)
 
 
+class DistillHead(nn.Module):
+    """The student's sentence vector in the teacher's space (``distill`` objectives): W g + b when ``linear``
+    (the sizes differ, or asked for), else g itself. The hub's sentence vectors stay g."""
+
+    def __init__(self, student_dim: int, teacher_dim: int, linear: bool):
+        super().__init__()
+        self.projection = nn.Linear(student_dim, teacher_dim) if linear else None
+
+    def forward(self, encoder_out, lang: str):
+        g = encoder_out["sentence_emb"]  # B x D
+        return {"distill_emb": self.projection(g) if self.projection is not None else g}
+
+
 def build_heads(task, encoder, cfg) -> dict:
     """One head per head name that the task's objectives use (objectives naming the same head share it)."""
     by_head = {}

@@ -155,16 +155,22 @@ def load_indexed(data_dir: str, name: str, dictionary=None, required=True):
     return dataset
 
 
+def pair_prefix(split: str, data_dir: str, src: str, tgt: str, with_alignments: bool = False) -> str:
+    """The name of the ``src-tgt`` pair's binarised files, ``{split}.{src}-{tgt}`` or, for data binarised the other
+    way round, ``{split}.{tgt}-{src}`` (not with word alignments, whose indices would be the wrong way round)."""
+    prefix, reverse = f"{split}.{src}-{tgt}", f"{split}.{tgt}-{src}"
+    if not exists(data_dir, f"{prefix}.{src}") and not with_alignments and exists(data_dir, f"{reverse}.{src}"):
+        return reverse
+    return prefix
+
+
 def load_pair(split, data_dir, src, tgt, vocab, with_alignments, dataset_class=None):
     """The parallel part of a data-bin in fairseq's translation layout (``{split}.{src}-{tgt}.{lang}``); data
     binarised as ``{tgt}-{src}`` serves the ``src-tgt`` direction too (without word alignments, whose indices
     would be the wrong way round)."""
     from fairseq_xling.data.parallel_dataset import ParallelSentenceDataset
 
-    prefix = f"{split}.{src}-{tgt}"
-    reverse = f"{split}.{tgt}-{src}"
-    if not exists(data_dir, f"{prefix}.{src}") and not with_alignments and exists(data_dir, f"{reverse}.{src}"):
-        prefix = reverse
+    prefix = pair_prefix(split, data_dir, src, tgt, with_alignments)
     if not exists(data_dir, f"{prefix}.{src}"):
         if split == "train":
             raise FileNotFoundError(f"expected {os.path.join(data_dir, prefix)}.{src}.bin: no {src}-{tgt} "
@@ -180,4 +186,4 @@ def load_pair(split, data_dir, src, tgt, vocab, with_alignments, dataset_class=N
         src, tgt, vocab.dicts[src], vocab.dicts[tgt], align)
 
 
-from fairseq_xling.data.objectives import similarity, skipgram, tagging, translation  # noqa: E402,F401
+from fairseq_xling.data.objectives import distill, similarity, skipgram, tagging, translation  # noqa: E402,F401
