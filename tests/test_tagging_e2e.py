@@ -19,9 +19,12 @@ def test_tagger_learns_its_training_sentences(tmp_path):
         "--schedule", "mixing:target=ner_nl", "--criterion", "xling_multitask", "--arch", "xling_char_cnn_tagger_tiny",
         "--optimizer", "adam", "--lr", "0.02", "--batch-size", "8", "--max-update", "150", "--save-dir",
         tmp_path / "ckpt", "--cpu", "--no-progress-bar", "--num-workers", "0", "--seed", "1",
-        "--no-epoch-checkpoints", check=False)
+        "--no-epoch-checkpoints", "--best-checkpoint-metric", "ner_nl:f1", "--maximize-best-checkpoint-metric",
+        check=False)
     assert result.returncode == 0, result.stderr[-3000:]
-    assert "ner_nl:accuracy" in result.stdout + result.stderr
+    log = result.stdout + result.stderr
+    assert "ner_nl:accuracy" in log and "ner_nl:f1" in log and "ner_es:f1" in log  # dev span F1 while training
+    assert (tmp_path / "ckpt" / "checkpoint_best.pt").exists()  # selected on it
     models, cfg, task = checkpoint_utils.load_model_ensemble_and_task([str(tmp_path / "ckpt" / "checkpoint_last.pt")])
     model = models[0].eval()
     task.load_dataset("train")

@@ -4,7 +4,9 @@
 # translations onto a multilingual teacher's vector of the English sentence, next to the same student trained
 # with the similarity (hinge) objective on the same pairs, and next to the teacher itself.
 #
-#   bash examples/distill/run.sh [prepare|teacher|distill|baseline|students|evaluate|all]   (default all)
+#   bash examples/distill/run.sh [prepare|teacher|distill|baseline|students|laser|evaluate|all]   (default all)
+#
+# `laser` distils the LASER encoder (xling_laser_lstm_cpu: 3-layer BiLSTM, max-pooled, 512-d) alone, two threads.
 #
 # Environment: XLING_DATA (default ../shared/data), WORK (default work/distill), TEACHER (default use-m3),
 # MINUTES (training wall time per student, default 30), THREADS (per student, default 1: the two students
@@ -38,15 +40,16 @@ teacher() {  # the teacher's vectors of every English sentence of the data-bin (
     xling-teacher "$BIN" --teacher "$TEACHER" --langs en --threads 2
 }
 
-student() {  # name objectives
-    local start=$SECONDS
+student() {  # name objectives [arch and its options]
+    local start=$SECONDS name=$1 objectives=$2
+    shift 2
     OMP_NUM_THREADS=$THREADS fairseq-train "$BIN" --user-dir fairseq_xling --task xling_multitask \
-        --objectives "$2" --schedule temperature:t=5 --arch xling_sent_lstm_512 \
+        --objectives "$objectives" --schedule temperature:t=5 "${@:---arch=xling_sent_lstm_512}" \
         --optimizer adam --lr 0.001 --clip-norm 5 --batch-size 64 --stop-time-hours "$HOURS" \
-        --save-dir "$WORK/checkpoints/$1" --save-interval-updates 1000 --keep-interval-updates 1 \
+        --save-dir "$WORK/checkpoints/$name" --save-interval-updates 1000 --keep-interval-updates 1 \
         --no-epoch-checkpoints --validate-interval-updates 1000 --cpu --log-format simple --log-interval 100 \
-        --num-workers 0 --seed 1 > "$WORK/train_$1.log" 2>&1
-    echo "$1: $((SECONDS - start)) s" | tee -a "$WORK/train_times.txt"
+        --num-workers 0 --seed 1 > "$WORK/train_$name.log" 2>&1
+    echo "$name: $((SECONDS - start)) s" | tee -a "$WORK/train_times.txt"
 }
 
 students() {  # the distilled student and the baseline, side by side for the same wall time
@@ -64,7 +67,8 @@ objectives() {  # type [options] -> the objective of every en-X pair
 evaluate() {  # retrieval over whole dev sets (LibreOffice help valid, Multi30k val) and STS dev, every model
     local L="$DATA/libreoffice_help" M="$DATA/multi30k" S="$DATA/stsb_multi_mt" out="$WORK/results.jsonl"
     : > "$out.tmp"
-    for model in teacher distill baseline; do
+    for model in teacher distill baseline laser; do
+        [[ $model == teacher || -f "$WORK/checkpoints/$model/checkpoint_last.pt" ]] || continue
         if [[ $model == teacher ]]; then enc=(--teacher "$TEACHER"); else
             enc=(--checkpoint "$WORK/checkpoints/$model/checkpoint_last.pt"); fi
         for lang in $LANGS; do
@@ -92,9 +96,11 @@ case "${1:-all}" in
     prepare) prepare ;;
     teacher) teacher ;;
     distill) student distill "$(objectives distill ":teacher=$TEACHER")" ;;
+    laser) THREADS=2 student laser "$(objectives distill ":teacher=$TEACHER")" --arch xling_laser_lstm_cpu \
+               --decoder none ;;
     baseline) student baseline "$(objectives similarity ":margin=1")" ;;
     evaluate) evaluate ;;
     students) students ;;
     all) prepare; teacher; students; evaluate ;;
-    *) echo "usage: $0 [prepare|teacher|distill|baseline|students|evaluate|all]" >&2; exit 2 ;;
+    *) echo "usage: $0 [prepare|teacher|distill|baseline|students|laser|evaluate|all]" >&2; exit 2 ;;
 esac

@@ -6,7 +6,8 @@ import json
 import sys
 from collections import defaultdict
 
-MODELS = {"teacher": "teacher", "distill": "student, distilled", "baseline": "student, similarity objective"}
+MODELS = {"teacher": "teacher (use-m3)", "distill": "BiLSTM-avg student, distilled",
+          "baseline": "BiLSTM-avg student, similarity objective", "laser": "LASER-encoder student, distilled"}
 
 
 def main(results_path, times_path=None):

@@ -120,6 +120,22 @@ def vectors_dim(data_dir: str, teacher: str, prefix: str) -> int:
     return _read_info(data_dir, teacher, prefix)["dim"]
 
 
+def teacher_dim(data_dir: str, teacher: str) -> int:
+    """The size D of every vector a teacher stored in a data-bin (they must agree), from the jsons; a UserError
+    when there are none (with the command that builds them) or when their sizes differ."""
+    folder = os.path.dirname(vectors_path(data_dir, teacher, "x"))
+    prefixes = sorted(name[:-len(".json")] for name in os.listdir(folder) if name.endswith(".json")) \
+        if os.path.isdir(folder) else []
+    if not prefixes:
+        raise UserError(f"no vectors of teacher {teacher!r} in {data_dir} (expected {folder}/*.npy): build them "
+                        f"with xling-teacher {data_dir} --teacher {teacher} --langs LANG")
+    dims = {prefix: _read_info(data_dir, teacher, prefix)["dim"] for prefix in prefixes}
+    if len(set(dims.values())) > 1:
+        raise UserError(f"teacher {teacher!r}: vectors of different sizes in {folder}: "
+                        + ", ".join(f"{prefix} {dim}" for prefix, dim in dims.items()) + "; rebuild them with --force")
+    return next(iter(dims.values()))
+
+
 def load_vectors(data_dir: str, teacher: str, prefix: str, rows: int) -> np.ndarray:
     """The stored vectors of ``DATA_BIN/<prefix>`` (memory-mapped, read-only, float16, ``rows`` x D).
 

@@ -44,6 +44,13 @@ def canonical_scheme(name: str) -> str:
     return scheme
 
 
+def chunk_scheme(name: str) -> Optional[str]:
+    """The canonical name of a chunk scheme (IOB1, IOB2, BIOES, or an alias); None for other tag sets (``UPOS``,
+    ``none``), whose tags are not spans."""
+    scheme = SCHEME_ALIASES.get(name.upper(), name.upper())
+    return scheme if scheme in SCHEMES else None
+
+
 def constrained_scheme(name: str) -> Optional[str]:
     """``IOB2`` or ``BIOES`` when ``name`` spells a scheme with transition rules; None for any other name
     (``UPOS``, ``none``, ``IOB1``): the tags of such a data-bin are not chunk tags to be checked."""

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from fairseq_xling.distill import store
-from fairseq_xling.distill.store import load_vectors, vectors_dim, vectors_path, write_vectors
+from fairseq_xling.distill.store import load_vectors, teacher_dim, vectors_dim, vectors_path, write_vectors
 from fairseq_xling.errors import UserError
 
 TEACHER, PREFIX = "use-m3", "train.de-en.en"
@@ -168,3 +168,14 @@ def test_a_failed_rewrite_keeps_the_old_pair_or_none(data_bin, monkeypatch):
     monkeypatch.undo()
     expect_error(data_bin, "incomplete")
     assert sorted(os.listdir(os.path.dirname(vectors_path(data_bin, TEACHER, PREFIX)))) == [f"{PREFIX}.npy"]
+
+
+def test_teacher_dim_is_the_one_size_of_its_vectors(data_bin):
+    with pytest.raises(UserError, match="no vectors of teacher 'use-m3'.*xling-teacher"):
+        teacher_dim(data_bin, "use-m3")
+    write_vectors(data_bin, "use-m3", PREFIX, vectors(dim=8), {})
+    write_vectors(data_bin, "use-m3", "valid.de-en.en", vectors(dim=8), {})
+    assert teacher_dim(data_bin, "use-m3") == 8
+    write_vectors(data_bin, "use-m3", "valid.de-en.en", vectors(dim=4), {})
+    with pytest.raises(UserError, match="different sizes.*train.de-en.en 8.*valid.de-en.en 4"):
+        teacher_dim(data_bin, "use-m3")

@@ -8,8 +8,6 @@ for monolingual sentences (``mono.en``). The student's vectors go through the ``
 map into the teacher's space when the sizes differ (``projection=auto``), else the vectors themselves. Scored by
 ``xling_distill`` (mean squared error).
 """
-import glob
-import json
 import os
 from dataclasses import dataclass
 
@@ -47,23 +45,9 @@ class DistillObjective(ObjectiveConfig):
     def metadata(self, data_dir):
         """The data-bin's metadata plus the teacher and its vector size (the head is built from them, also when a
         checkpoint is loaded without the data-bin)."""
-        from fairseq_xling.distill.store import vectors_path
+        from fairseq_xling.distill.store import teacher_dim
 
-        folder = os.path.dirname(vectors_path(data_dir, self.teacher, "x"))
-        dims = {}
-        for path in sorted(glob.glob(os.path.join(folder, "*.json"))):
-            try:
-                with open(path, encoding="utf-8") as f:
-                    dims[path] = int(json.load(f)["dim"])
-            except (OSError, ValueError, KeyError, TypeError) as e:
-                raise UserError(f"{path}: not a teacher vector description ({e})") from None
-        if not dims:
-            raise UserError(f"no vectors of teacher {self.teacher!r} in {data_dir} (expected {folder}/*.npy): build "
-                            f"them with xling-teacher {data_dir} --teacher {self.teacher} --langs LANG")
-        if len(set(dims.values())) > 1:
-            raise UserError(f"teacher {self.teacher!r}: vectors of different sizes in {folder}: "
-                            + ", ".join(f"{os.path.basename(p)} {d}" for p, d in dims.items()))
-        return dict(super().metadata(data_dir), teacher=self.teacher, teacher_dim=next(iter(dims.values())))
+        return dict(super().metadata(data_dir), teacher=self.teacher, teacher_dim=teacher_dim(data_dir, self.teacher))
 
     def build_head(self, objectives, task, encoder, model_cfg):
         from fairseq_xling.models.heads import DistillHead
