@@ -224,17 +224,7 @@ fairseq_preprocess --source-lang "$SRC" --target-lang "$TGT" \
     --destdir "$WORK" --workers "$WORKERS" --dataset-impl mmap
 
 for lang in "$SRC" "$TGT"; do
-    [[ -f "$TEXT/mono.$lang" ]] || continue
-    log "fairseq-preprocess mono.$lang"
-    mono_dir="$WORK/.mono.$lang"
-    fairseq_preprocess --only-source --source-lang "$lang" --trainpref "$TEXT/mono" \
-        --srcdict "$WORK/dict.$lang.txt" --destdir "$mono_dir" --workers "$WORKERS" --dataset-impl mmap
-    for ext in bin idx; do
-        mono_out=("$mono_dir"/train.*"$lang".$ext)
-        [[ -f "${mono_out[0]}" ]] || die "$mono_dir: fairseq-preprocess wrote no train.*.$ext"
-        mv "${mono_out[0]}" "$WORK/mono.$lang.$ext"
-    done
-    rm -rf "$mono_dir"
+    [[ ! -f "$TEXT/mono.$lang" ]] || binarize_mono "$lang" "$WORK"
 done
 rm -f "$WORK/preprocess.log"
 [[ $KEEP_TEXT == 1 ]] || rm -rf "$TEXT"

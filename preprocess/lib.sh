@@ -65,6 +65,19 @@ fairseq_preprocess() {
 }
 
 # source_url CORPUS: the download address of CORPUS, from preprocess/sources.tsv (every corpus's URL, one place)
+binarize_mono() {  # binarize_mono LANG WORK: WORK/text/mono.LANG -> WORK/mono.LANG.{bin,idx} with WORK/dict.LANG.txt
+    local lang="$1" work="$2" out="$2/.mono.$1" ext found
+    log "fairseq-preprocess mono.$lang"
+    fairseq_preprocess --only-source --source-lang "$lang" --trainpref "$work/text/mono" \
+        --srcdict "$work/dict.$lang.txt" --destdir "$out" --workers "${WORKERS:-1}" --dataset-impl mmap
+    for ext in bin idx; do
+        found=("$out"/train.*"$lang".$ext)
+        [[ -f "${found[0]}" ]] || die "$out: fairseq-preprocess wrote no train.*.$ext"
+        mv "${found[0]}" "$work/mono.$lang.$ext"
+    done
+    rm -rf "$out"
+}
+
 source_url() {
     awk -F'\t' -v c="$1" '$1 == c { print $2; found = 1 } END { exit !found }' \
         "$(dirname "${BASH_SOURCE[0]}")/sources.tsv" || die "preprocess/sources.tsv has no corpus $1"

@@ -21,6 +21,9 @@ inputs
   --train PAIR SRC_FILE TGT_FILE   a training corpus of PAIR (L1-L2, e.g. de-en); repeatable, the corpora of
                                a pair are concatenated in the given order; give a pair in one direction only
   --valid PAIR SRC_FILE TGT_FILE   a validation corpus of a --train pair; repeatable, optional per pair
+  --mono LANG FILE             monolingual training text of LANG (a language of a --train pair), one sentence a
+                               line; repeatable -> mono.LANG (skip-gram, distill:LANG); it joins the sub-word
+                               training text and the dictionary
   --encoding FILE=ENC          a non-UTF-8 input file (e.g. comtrans.e=latin-1); repeatable
   --drop-overlap               drop valid pairs with a side that is also a training line (always counted)
 text
@@ -60,6 +63,12 @@ while [[ $# -gt 0 ]]; do
         --drop-overlap) DROP_OVERLAP=1; shift; continue ;;
         --force) shift; continue ;;  # read by dest_begin
         -h|--help) usage ;;
+        --mono)
+            [[ $# -ge 3 ]] || die "$opt: expected LANG FILE"
+            require_file "$3" "$opt $2"
+            CORPUS_ARGS+=("$opt" "$2" "$3")
+            shift 3
+            continue ;;
         --train|--valid)
             [[ $# -ge 4 ]] || die "$opt: expected PAIR SRC_FILE TGT_FILE"
             require_file "$3" "$opt $2"
@@ -158,6 +167,10 @@ for k in "${!running[@]}"; do
     wait "${running[$k]}" || failed+=("${running_pairs[$k]}")
 done
 ((${#failed[@]} == 0)) || die "fairseq-preprocess failed for ${failed[*]}"
+for lang in $("$PYTHON" -c 'import json, sys; print(" ".join(json.load(open(sys.argv[1]))["mono_langs"]))' \
+        "$WORK/preprocess.json"); do
+    binarize_mono "$lang" "$WORK"
+done
 [[ $KEEP_TEXT == 1 ]] || rm -rf "$TEXT"
 
 dest_finish "$DEST"

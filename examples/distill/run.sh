@@ -64,13 +64,16 @@ objectives() {  # type [options] -> the objective of every en-X pair
     echo "$out"
 }
 
-evaluate() {  # retrieval over whole dev sets (LibreOffice help valid, Multi30k val) and STS dev, every model
+evaluate() {  # retrieval over whole dev sets (LibreOffice help valid, Multi30k val) and STS dev, every model not
+              # yet in results.jsonl (delete a model's rows, or the file, to score it again)
     local L="$DATA/libreoffice_help" M="$DATA/multi30k" S="$DATA/stsb_multi_mt" out="$WORK/results.jsonl"
-    : > "$out.tmp"
+    touch "$out"
     for model in teacher distill baseline laser; do
         [[ $model == teacher || -f "$WORK/checkpoints/$model/checkpoint_last.pt" ]] || continue
+        if grep -q "\"model\": \"$model\"" "$out"; then echo "== $model: scored"; continue; fi
         if [[ $model == teacher ]]; then enc=(--teacher "$TEACHER"); else
             enc=(--checkpoint "$WORK/checkpoints/$model/checkpoint_last.pt"); fi
+        : > "$out.tmp"
         for lang in $LANGS; do
             xling-eval retrieval "${enc[@]}" --src-file "$L/valid.$lang" --tgt-file "$L/valid.en" \
                 --src-lang "$lang" --tgt-lang en --num-distractors all --scoring cosine \
@@ -85,8 +88,8 @@ evaluate() {  # retrieval over whole dev sets (LibreOffice help valid, Multi30k 
             xling-eval sts "${enc[@]}" --file "$S/stsb-$lang-dev.csv" --lang "$lang" \
                 | sed "s/^{/{\"model\": \"$model\", \"set\": \"stsb_multi_mt dev\", /" >> "$out.tmp"
         done
+        cat "$out.tmp" >> "$out" && rm "$out.tmp"  # a model's rows land together or not at all
     done
-    mv "$out.tmp" "$out"
     "$PYTHON" examples/distill/table.py "$out" "$WORK/train_times.txt" > examples/distill/results.md
     cat examples/distill/results.md
 }

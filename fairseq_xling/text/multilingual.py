@@ -31,7 +31,7 @@ from fairseq_xling.text import pipeline
 from fairseq_xling.text.corpus import read_parallel
 from fairseq_xling.text.dictionary import by_count, count_tokens, write_dict
 from fairseq_xling.text.languages import check_lang
-from fairseq_xling.text.lines import CorpusError, write_lines
+from fairseq_xling.text.lines import CorpusError, read_lines, write_lines
 from fairseq_xling.text.subword import (MODEL_FILES, SPM_MODEL_TYPES, SUBWORD_KINDS, SubwordEncoder,
                                         learn_subword_nmt, train_sentencepiece)
 from fairseq_xling.text.tokenize import TOKENIZER_KINDS, XlingTokenizer
@@ -119,6 +119,27 @@ class Corpus:
         self.tgt = [x for x, m in zip(self.tgt, mask) if m]
 
 
+@dataclass
+class MonoCorpus:
+    """One ``--mono LANG FILE``: monolingual training text, with its kept lines' numbers as the steps go."""
+
+    lang: str
+    path: str
+    encoding: str = "utf-8"
+    lines: int = 0
+    linenos: List[int] = field(default_factory=list)
+    text: List[str] = field(default_factory=list)
+    dropped_empty: List[int] = field(default_factory=list)
+    dropped_long: List[int] = field(default_factory=list)
+
+    def keep(self, mask: Sequence[bool]) -> List[int]:
+        """Keep the lines where ``mask`` is true; returns the line numbers of the others."""
+        dropped = [x for x, m in zip(self.linenos, mask) if not m]
+        self.linenos = [x for x, m in zip(self.linenos, mask) if m]
+        self.text = [x for x, m in zip(self.text, mask) if m]
+        return dropped
+
+
 def parse_pair(text: str, option: str) -> Tuple[str, str]:
     """``"de-en"`` -> ``("de", "en")``, checking both codes."""
     parts = text.split("-")
@@ -144,14 +165,15 @@ def parse_encodings(entries: Sequence[str], input_paths: Sequence[str]) -> Dict[
             raise CorpusError(f"--encoding {entry}: unknown encoding {encoding!r}; expected a codec name such as "
                               f"latin-1 or utf-8") from None
         if os.path.realpath(path) not in inputs:
-            raise CorpusError(f"--encoding {entry}: {path} is not a --train or --valid file; expected FILE=ENCODING "
-                              f"for one of the input files")
+            raise CorpusError(f"--encoding {entry}: {path} is not a --train, --valid or --mono file; expected "
+                              f"FILE=ENCODING for one of the input files")
         encodings[os.path.realpath(path)] = encoding
     return encodings
 
 
-def corpora_from_args(args) -> List[Corpus]:
-    """The corpora of ``--train``/``--valid`` in the given order, with their pairs and encodings checked.
+def corpora_from_args(args) -> Tuple[List[Corpus], List[MonoCorpus]]:
+    """The corpora of ``--train``/``--valid`` in the given order, with their pairs and encodings checked, and the
+    ``--mono`` texts (each of a language of a training pair).
 
     A pair must be given in one direction only (its data serves both), and a ``--valid`` pair must have
     ``--train`` data.
@@ -176,11 +198,24 @@ def corpora_from_args(args) -> List[Corpus]:
             if not os.path.isfile(path):
                 raise CorpusError(f"{path}: no such file (given by {option} {pair})")
         corpora.append(Corpus(split, pair, src, tgt, src_path, tgt_path))
-    encodings = parse_encodings(args.encoding or [], [p for c in corpora for p in (c.src_path, c.tgt_path)])
+    langs = {lang for pair in train_pairs for lang in pair.split("-")}
+    monos = []
+    for lang, path in getattr(args, "mono", None) or []:
+        lang = check_lang(lang, f"--mono {lang}")
+        if lang not in langs:
+            raise CorpusError(f"--mono {lang} {path}: {lang} is in no --train pair; expected one of "
+                              f"{', '.join(sorted(langs))}")
+        if not os.path.isfile(path):
+            raise CorpusError(f"{path}: no such file (given by --mono {lang})")
+        monos.append(MonoCorpus(lang, path))
+    encodings = parse_encodings(args.encoding or [], [p for c in corpora for p in (c.src_path, c.tgt_path)]
+                                + [m.path for m in monos])
     for c in corpora:
         c.src_encoding = encodings.get(os.path.realpath(c.src_path), "utf-8")
         c.tgt_encoding = encodings.get(os.path.realpath(c.tgt_path), "utf-8")
-    return corpora
+    for m in monos:
+        m.encoding = encodings.get(os.path.realpath(m.path), "utf-8")
+    return corpora, monos
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -195,24 +230,30 @@ class Preparer(pipeline.Preparer):
 
     def __init__(self, args):
         super().__init__(args)
-        self.corpora = corpora_from_args(args)
+        self.corpora, self.monos = corpora_from_args(args)
         self.pairs = list(dict.fromkeys(c.pair for c in self.corpora))
         self.langs = sorted({lang for c in self.corpora for lang in (c.src_lang, c.tgt_lang)})
 
     # ---- helpers
 
     def distinct_lines(self, lang: str, split: str = "") -> List[str]:
-        """The distinct lines of ``lang`` over all corpora (of ``split`` only, if given), first seen first."""
-        return list(dict.fromkeys(line for c in self.corpora if split in ("", c.split)
-                                  for lang_, side in c.sides() if lang_ == lang for line in side))
+        """The distinct lines of ``lang`` over all corpora (of ``split`` only, if given; --mono text is training
+        text), first seen first."""
+        mono = [m.text for m in self.monos if m.lang == lang] if split in ("", "train") else []
+        return list(dict.fromkeys(line for side in [side for c in self.corpora if split in ("", c.split)
+                                                    for lang_, side in c.sides() if lang_ == lang] + mono
+                                  for line in side))
 
     def replace_lines(self, lang: str, new: Mapping[str, str]):
-        """Replace every line of ``lang`` by ``new[line]`` in all corpora."""
+        """Replace every line of ``lang`` by ``new[line]`` in all corpora and --mono texts."""
         for c in self.corpora:
             if c.src_lang == lang:
                 c.src = [new[line] for line in c.src]
             if c.tgt_lang == lang:
                 c.tgt = [new[line] for line in c.tgt]
+        for m in self.monos:
+            if m.lang == lang:
+                m.text = [new[line] for line in m.text]
 
     # ---- steps
 
@@ -227,6 +268,11 @@ class Preparer(pipeline.Preparer):
             c.src = [r.src for r in rows]
             c.tgt = [r.tgt for r in rows]
             self.log(f"read {c.split} {c.pair}: {c.lines} lines from {c.files}")
+        for m in self.monos:
+            self.warn_if_misread(m.path, m.encoding, "--encoding")
+            rows = list(read_lines(m.path, m.encoding, hint=ENCODING_HINT))
+            m.lines, m.linenos, m.text = len(rows), [n for n, _ in rows], [line for _, line in rows]
+            self.log(f"read mono {m.lang}: {m.lines} lines from {m.path}")
 
     def tokenize(self):
         """Tokenize (and lowercase) the distinct lines of each language once; drop pairs with an empty side."""
@@ -244,6 +290,11 @@ class Preparer(pipeline.Preparer):
             if c.dropped_empty:
                 self.log(f"dropped {len(c.dropped_empty)} pairs with an empty side from {c.split} {c.pair} "
                          f"{c.files} ({pipeline.lines_note(c.dropped_empty)})")
+        for m in self.monos:
+            m.dropped_empty = m.keep([bool(line) for line in m.text])
+            if m.dropped_empty:
+                self.log(f"dropped {len(m.dropped_empty)} empty lines from mono {m.lang} {m.path} "
+                         f"({pipeline.lines_note(m.dropped_empty)})")
 
     def training_text(self) -> Dict[str, List[str]]:
         """D_l for every language l: its distinct lines over all training corpora, first seen first."""
@@ -317,6 +368,12 @@ class Preparer(pipeline.Preparer):
             if long:
                 self.log(f"{len(long)} {c.split} pairs of {c.pair} {limit} in {c.files} "
                          f"{what} ({pipeline.lines_note(long)})")
+        for m in self.monos:
+            if max_len:
+                m.dropped_long = m.keep([len(line.split()) <= max_len for line in m.text])
+            if m.dropped_long:
+                self.log(f"{len(m.dropped_long)} mono {m.lang} lines longer than {max_len} sub-words in {m.path} "
+                         f"dropped ({pipeline.lines_note(m.dropped_long)})")
 
     def check_valid_overlap(self):
         """Count (and log) valid pairs with a side that is also a (kept) training line of its language; with
@@ -352,6 +409,21 @@ class Preparer(pipeline.Preparer):
             }
         return counts
 
+    def write_mono(self) -> Dict[str, dict]:
+        """Write text/mono.{lang} (the --mono texts of each language, in the given order); returns their counts."""
+        counts = {}
+        for lang in self.mono_langs:
+            mine = [m for m in self.monos if m.lang == lang]
+            self.write_text(f"mono.{lang}", (line for m in mine for line in m.text))
+            counts[f"mono.{lang}"] = {"sentences": sum(len(m.text) for m in mine),
+                                      "dropped_empty": sum(len(m.dropped_empty) for m in mine),
+                                      "dropped_long": sum(len(m.dropped_long) for m in mine)}
+        return counts
+
+    @property
+    def mono_langs(self) -> List[str]:
+        return sorted({m.lang for m in self.monos})
+
     def write_dictionary(self) -> int:
         """One dictionary over all encoded training text, written as dict.{L}.txt for every language."""
         a = self.args
@@ -360,6 +432,8 @@ class Preparer(pipeline.Preparer):
             if c.split == "train":
                 counter.update(count_tokens(c.src))
                 counter.update(count_tokens(c.tgt))
+        for m in self.monos:
+            counter.update(count_tokens(m.text))
         entries = by_count(counter, a.min_count)
         if not entries:
             raise CorpusError(f"--min-count {a.min_count}: no sub-word occurs that often in the training text; "
@@ -385,6 +459,7 @@ class Preparer(pipeline.Preparer):
         for lang in self.langs:
             self.add_training_lines(lang, self.distinct_lines(lang, "train"))
         counts = self.write_pairs()
+        counts.update(self.write_mono())
         self.log_counts(counts)
         n_dict = self.write_dictionary()
 
@@ -394,6 +469,7 @@ class Preparer(pipeline.Preparer):
         return {
             "langs": self.langs,
             "pairs": self.pairs,
+            "mono_langs": self.mono_langs,
             "tokenizer": a.tokenizer,
             "lowercase": a.lowercase,
             **subword,
@@ -413,6 +489,11 @@ class Preparer(pipeline.Preparer):
                  "src_bytes": os.path.getsize(c.src_path), "tgt_bytes": os.path.getsize(c.tgt_path),
                  "kept": len(c.src), "dropped_empty": len(c.dropped_empty), "dropped_long": len(c.dropped_long)}
                 for c in self.corpora
+            ] + [
+                {"split": "mono", "lang": m.lang, "file": m.path, "encoding": m.encoding, "lines": m.lines,
+                 "bytes": os.path.getsize(m.path), "kept": len(m.text), "dropped_empty": len(m.dropped_empty),
+                 "dropped_long": len(m.dropped_long)}
+                for m in self.monos
             ],
         }
 
@@ -429,6 +510,8 @@ def _build_parser():
                    help="a training corpus of PAIR (L1-L2); repeat it (several corpora of a pair are concatenated)")
     p.add_argument("--valid", nargs=3, action="append", metavar=("PAIR", "SRC_FILE", "TGT_FILE"),
                    help="a validation corpus of a --train pair; repeatable")
+    p.add_argument("--mono", nargs=2, action="append", metavar=("LANG", "FILE"),
+                   help="monolingual training text of LANG (a language of a --train pair); repeatable")
     p.add_argument("--encoding", action="append", metavar="FILE=ENC", help="a non-UTF-8 input file's encoding")
     p.add_argument("--subword", default="spm", choices=sorted(SUBWORD_KINDS))
     p.add_argument("--tokenizer", choices=TOKENIZER_KINDS, help="default: moses with --subword bpe, none with spm")

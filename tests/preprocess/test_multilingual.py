@@ -369,6 +369,34 @@ def test_bad_input_stops_prepare(tmp_path, capsys, case):
     assert not (out / "preprocess.json").exists()
 
 
+def test_monolingual_text_becomes_mono_lang(tmp_path):
+    """--mono de FILE: its kept lines are binarised as mono.de (empty and over-long lines dropped and counted),
+    with the shared dictionary, and they count as training text (fingerprints)."""
+    from fairseq_xling.text.fingerprints import read_fingerprints, seen_in
+
+    paths, _ = make_corpora(tmp_path / "in")
+    mono = write_lines(str(tmp_path / "in" / "mono.de"), ["Ein Zebra geht.", "", LONG, "Noch ein Satz."])
+    dest = tmp_path / "bin"
+    result = run_multilingual("--dest", dest, "--vocab-size", 60, "--max-len", 60, *corpus_args(paths),
+                              "--mono", "de", mono)
+    assert result.returncode == 0, result.stderr
+    meta = json.loads((dest / "preprocess.json").read_text())
+    assert meta["mono_langs"] == ["de"]
+    assert meta["counts"]["mono.de"] == {"sentences": 2, "dropped_empty": 1, "dropped_long": 1}
+    assert meta["inputs"][-1] == {"split": "mono", "lang": "de", "file": mono, "encoding": "utf-8", "lines": 4,
+                                  "bytes": os.path.getsize(mono), "kept": 2, "dropped_empty": 1,
+                                  "dropped_long": 1}
+    assert "dropped 1 empty lines from mono de" in result.stderr and "(lines 3)" in result.stderr
+    dictionary = Dictionary.load(str(dest / "dict.de.txt"))
+    dataset = data_utils.load_indexed_dataset(str(dest / "mono.de"), dictionary, dataset_impl="mmap")
+    text = text_lines(dest, "mono.de")
+    assert [dictionary.string(dataset[k]) for k in range(len(dataset))] == text and len(text) == 2
+    assert RawTextEncoder("de", portable_metadata(str(dest))).decode(text[0]) == "Ein Zebra geht."
+    assert seen_in(text, read_fingerprints(str(dest))["de"]).all()
+    bad = run_multilingual("--dest", tmp_path / "bad", "--vocab-size", 60, *corpus_args(paths), "--mono", "es", mono)
+    assert bad.returncode == 1 and "--mono es" in bad.stderr and "es is in no --train pair" in bad.stderr
+
+
 # ---------------------------------------------------------------------------------------------------
 # Real data: a smoke run on the first 300 lines of the 5-way LibreOffice help corpus
 
