@@ -169,3 +169,14 @@ def make_translation_data_bin(dest, pairs, valid_pairs=None, meta=None):
     with open(os.path.join(dest, "preprocess.json"), "w") as f:
         json.dump(meta or {"pipeline": "multilingual", "tokenizer": "none"}, f)
     return dest
+
+
+def run_main(main, capsys, *args):
+    """A command's ``main(argv)`` in process (no start-up cost): (exit status, stdout, stderr)."""
+    try:
+        main([str(a) for a in args])
+        code = 0
+    except SystemExit as e:
+        code = e.code
+    out, err = capsys.readouterr()
+    return code, out, err

@@ -15,6 +15,7 @@ import pytest
 from fairseq_xling.distill import cli
 from fairseq_xling.distill.store import load_vectors, vectors_path
 from fairseq_xling.errors import UserError
+from tests import utils
 from tests.utils import _write_dataset, make_data_bin, make_translation_data_bin, synthetic_corpus
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -65,14 +66,8 @@ def europarl_bin(tmp_path):
 
 
 def run_main(capsys, *args):
-    """In process: (exit status, stdout, stderr)."""
-    try:
-        cli.main([str(a) for a in args])
-        code = 0
-    except SystemExit as e:
-        code = e.code
-    out, err = capsys.readouterr()
-    return code, out, err
+    """xling-teacher in process: (exit status, stdout, stderr)."""
+    return utils.run_main(cli.main, capsys, *args)
 
 
 def text_lines(path):

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from fairseq_xling.evaluation import cli
+from tests import utils
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(cli.__file__))))
 
@@ -27,14 +28,8 @@ def run_cli(*args):
 
 
 def run_main(capsys, *args):
-    """In process (no fairseq start-up cost): (exit status, stdout, stderr)."""
-    try:
-        cli.main(list(args))
-        code = 0
-    except SystemExit as e:
-        code = e.code
-    out, err = capsys.readouterr()
-    return code, out, err
+    """xling-eval in process (no fairseq start-up cost): (exit status, stdout, stderr)."""
+    return utils.run_main(cli.main, capsys, *args)
 
 
 def json_lines(stdout):
