@@ -34,9 +34,6 @@ class DistillObjective(ObjectiveConfig):
         if self.projection not in PROJECTIONS:
             raise UserError(f"{where}: projection={self.projection!r}; expected one of {', '.join(PROJECTIONS)}")
 
-    def objective_name(self, type_, langs):
-        return f"{type_}_{langs}"
-
     def head_name(self, objective):
         from fairseq_xling.distill.teachers import teacher_dir_name
 
