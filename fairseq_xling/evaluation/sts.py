@@ -21,23 +21,32 @@ class StsPairs:
     scores: np.ndarray  # N gold similarity scores
 
 
+def _lines(path: str):
+    """The file's lines as the pipelines read them (a byte that is not UTF-8 or a NUL stops at its FILE:LINE)."""
+    from fairseq_xling.text.lines import CorpusError, read_lines
+
+    try:
+        yield from read_lines(path, "utf-8")
+    except CorpusError as e:
+        raise StsFormatError(str(e)) from None
+
+
 def read_stsb(path: str) -> StsPairs:
     """``sentence1,sentence2,score`` rows (CSV quoting), every sentence non-empty and every score a number."""
     first, second, scores = [], [], []
-    with open(path, encoding="utf-8", newline="") as f:
-        for row in csv.reader(f):
-            where = f"{path}:{len(scores) + 1}"
-            if len(row) != 3:
-                raise StsFormatError(f"{where}: {len(row)} fields; expected sentence1,sentence2,score")
-            try:
-                score = float(row[2])
-            except ValueError:
-                raise StsFormatError(f"{where}: score {row[2]!r} is not a number") from None
-            if not np.isfinite(score) or not row[0].strip() or not row[1].strip():
-                raise StsFormatError(f"{where}: expected two non-empty sentences and a finite score")
-            first.append(row[0])
-            second.append(row[1])
-            scores.append(score)
+    for lineno, line in _lines(path):
+        row, where = next(csv.reader([line]), []), f"{path}:{lineno}"
+        if len(row) != 3:
+            raise StsFormatError(f"{where}: {len(row)} fields; expected sentence1,sentence2,score")
+        try:
+            score = float(row[2])
+        except ValueError:
+            raise StsFormatError(f"{where}: score {row[2]!r} is not a number") from None
+        if not np.isfinite(score) or not row[0].strip() or not row[1].strip():
+            raise StsFormatError(f"{where}: expected two non-empty sentences and a finite score")
+        first.append(row[0])
+        second.append(row[1])
+        scores.append(score)
     if len(scores) < 2:
         raise StsFormatError(f"{path}: {len(scores)} sentence pairs; a correlation needs at least 2")
     return StsPairs(first, second, np.array(scores))

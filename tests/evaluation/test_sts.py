@@ -47,10 +47,12 @@ def test_correlations_of_the_cosine_with_the_gold_scores(tmp_path):
     assert cosine(np.zeros((1, 2)), np.ones((1, 2)))[0] == 0.0
 
 
-@pytest.mark.parametrize("line,message", [("a,b", "2 fields"), ("a,b,high", "not a number"), (",b,1", "non-empty")])
+@pytest.mark.parametrize("line,message", [
+    ("a,b", "2 fields"), ("a,b,high", "not a number"), (",b,1", "non-empty"), ("", "0 fields"),
+    ("\xe9t\xe9,b,2", "byte 0xe9 at column 1 is not valid utf-8")])
 def test_a_malformed_row_names_the_file_and_line(tmp_path, line, message):
     path = tmp_path / "bad.csv"
-    path.write_text("x,y,1\n" + line + "\n", encoding="utf-8")
+    path.write_bytes(("x,y,1\n" + line + "\n").encode("latin-1"))
     with pytest.raises(StsFormatError, match=f"bad.csv:2: .*{message}"):
         read_stsb(str(path))
 
