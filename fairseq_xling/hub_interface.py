@@ -107,21 +107,25 @@ class XlingHubInterface(nn.Module):
         flat = list(chain.from_iterable(tokens))
         ids = np.fromiter(map(dictionary.indices.get, flat, repeat(dictionary.unk(), len(flat))), dtype=np.int64,
                           count=len(flat))
-        return ids, lengths
+        return ids, lengths, tokens
 
     def binarize(self, sentences: List[str], lang: str, tokenized: bool = False) -> List[np.ndarray]:
         """Token ids of each sentence: what ``Dictionary.encode_line(append_eos=False)`` gives."""
-        ids, lengths = self._token_ids(sentences, lang, tokenized)
+        ids, lengths, _ = self._token_ids(sentences, lang, tokenized)
         return np.split(ids, np.cumsum(lengths)[:-1])
 
     def collate(self, sentences: List[str], lang: str, tokenized: bool = False,
                 numbers: Optional[List[int]] = None) -> dict:
-        """A right-padded batch of the sentences: the model's ``net_input``, on the model's device."""
-        ids, lengths = self._token_ids(sentences, lang, tokenized, numbers)
+        """A right-padded batch of the sentences: the model's ``net_input``, on the model's device. Encoders that
+        embed words their dictionary lacks from the words' text (hashed n-grams) also get ``src_words``."""
+        ids, lengths, words = self._token_ids(sentences, lang, tokenized, numbers)
         tokens = np.full((len(lengths), lengths.max()), self.task.vocab.pad(lang), dtype=np.int64)  # B x T
         tokens[np.arange(tokens.shape[1]) < lengths[:, None]] = ids  # row by row, as ids are laid out
-        return {"src_tokens": torch.from_numpy(tokens).to(self.device), "src_lengths": torch.from_numpy(lengths),
-                "src_lang": lang}
+        net_input = {"src_tokens": torch.from_numpy(tokens).to(self.device),
+                     "src_lengths": torch.from_numpy(lengths), "src_lang": lang}
+        if "src_words" in self.model.encoder.extra_inputs:
+            net_input["src_words"] = words
+        return net_input
 
     def batches(self, lengths: List[int]):
         """Index lists of length-sorted batches within max_sentences / max_tokens."""

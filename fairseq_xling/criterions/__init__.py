@@ -1,3 +1,3 @@
 """Registered criterions: one file, one @register_criterion."""
-from fairseq_xling.criterions import (crf_nll, distill, hinge_similarity, multitask, skipgram_nce,  # noqa: F401
-                                      translation)
+from fairseq_xling.criterions import (classification, crf_nll, distill, hinge_similarity, multitask,  # noqa: F401
+                                      ranking, skipgram_nce, translation)

@@ -108,3 +108,52 @@ def build_heads(task, encoder, cfg) -> dict:
         if name is not None:
             by_head.setdefault(name, []).append(o)
     return {name: objectives[0].cfg.build_head(objectives, task, encoder, cfg) for name, objectives in by_head.items()}
+
+
+def feed_forward(input_dim: int, dims, activation=nn.Tanh) -> nn.Sequential:
+    """Fully-connected layers of sizes ``dims``, each followed by ``activation``."""
+    layers, size = [], input_dim
+    for dim in dims:
+        layers += [nn.Linear(size, dim), activation()]
+        size = dim
+    return nn.Sequential(*layers)
+
+
+class RoleHead(nn.Module):
+    """The vectors a ranking loss compares (``rank_emb``), one feed-forward network per role of the sentence
+    (Chidambaram et al.: the response side of conversation pairs; predecessor, sentence and successor in
+    quick-thought, each 320 -> 512 with tanh). Roles not in ``networks`` use the encoding g itself (the input
+    side of conversation pairs).
+
+    Args:
+        input_dim: the encoder's sentence size; roles: role names with their own network; dims: its sizes.
+    """
+
+    def __init__(self, input_dim: int, roles, dims=(320, 512)):
+        super().__init__()
+        self.networks = nn.ModuleDict({role: feed_forward(input_dim, dims) for role in roles})
+
+    def forward(self, encoder_out, lang: str, role: str):
+        g = encoder_out["sentence_emb"]  # B x D
+        return {"rank_emb": self.networks[role](g) if role in self.networks else g}
+
+
+class PairClassificationHead(nn.Module):
+    """Classes of a sentence pair from the two encodings u, v (NLI; Conneau et al. 2017, Chidambaram et al.):
+    (u, v, |u - v|, u * v) -> feed-forward layers ``dims`` (tanh) -> ``num_classes`` logits.
+
+    It runs the encoder on both sentences itself (``reads_encoder_states = False``): the model gives it the
+    encoder and the two sides' inputs.
+    """
+
+    reads_encoder_states = False
+
+    def __init__(self, input_dim: int, num_classes: int, dims=(512,)):
+        super().__init__()
+        self.hidden = feed_forward(4 * input_dim, dims)
+        self.out = nn.Linear(dims[-1] if dims else 4 * input_dim, num_classes)
+
+    def forward(self, encoder, first: dict, second: dict):
+        """first, second: the two sentences' encoder inputs (``src_tokens``, ``src_lengths``, ``src_lang``)."""
+        u, v = encoder(**first)["sentence_emb"], encoder(**second)["sentence_emb"]  # B x D each
+        return {"logits": self.out(self.hidden(torch.cat([u, v, (u - v).abs(), u * v], -1)))}  # B x classes

@@ -31,7 +31,7 @@ from fairseq_xling.errors import UserError
 from fairseq_xling.modules.pooling import masked_mean
 
 logger = logging.getLogger(__name__)
-ENCODER_INPUTS = ("src_chars",)  # batch inputs meant for encoders (an encoder that does not read them ignores them)
+ENCODER_INPUTS = ("src_chars", "src_words")  # inputs meant for encoders (one that does not read them ignores them)
 
 
 def load_checkpoint(path: str) -> dict:
@@ -133,12 +133,17 @@ class XlingEncoder(nn.Module):
         """Input vectors of rows of the word table ``embed_tokens`` (rows in the shared layout): ... x E."""
         return self.embed_tokens(rows)
 
+    def embedding_tables(self) -> Tuple[str, ...]:
+        """Names of the embedding parameters, whose gradients ``--embedding-grad-scale`` multiplies: the
+        vocabulary tables unless the encoder has others (hashed buckets)."""
+        return tuple(self.vocab_tables)
+
 
 class XlingModel(BaseFairseqModel):
     """Args:
         encoder: an :class:`XlingEncoder`.
         heads: head name -> module (see ``models/heads.py``).
-        embedding_grad_scale: multiplies the gradient of the encoder's ``vocab_tables``.
+        embedding_grad_scale: multiplies the gradient of the encoder's embedding tables (``embedding_tables``).
         decoder: optional, a fairseq incremental decoder (``models/decoders.py``).
     """
 
@@ -151,7 +156,7 @@ class XlingModel(BaseFairseqModel):
         self.heads = nn.ModuleDict(heads)
         self.decoder = decoder
         if embedding_grad_scale != 1.0:
-            for name in encoder.vocab_tables:
+            for name in encoder.embedding_tables():
                 self.encoder.get_parameter(name).register_hook(lambda grad: grad * embedding_grad_scale)
 
     @classmethod

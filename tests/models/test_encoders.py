@@ -7,6 +7,7 @@ from fairseq_xling.modules.pooling import masked_mean
 from tests.models.test_bilstm_avg import vocab
 from fairseq_xling.models.bilstm_avg import BiLSTMAvgEncoder
 from fairseq_xling.models.char_cnn_tagger import CharCNNBiLSTMEncoder
+from fairseq_xling.models.dual_encoder import DualEncoder
 
 TOKENS = torch.tensor([[4, 5, 6, 7], [8, 9, 1, 1]])  # B x T, 1 = padding
 LENGTHS = torch.tensor([4, 2])
@@ -39,7 +40,28 @@ def by_hand_char_cnn(enc, tokens, lengths, lang):
     return [x, enc.lstm(x, lengths)]
 
 
-CASES = {"sent_lstm_2_layers": (lambda: bilstm_avg(2), by_hand_bilstm_avg),
+def dual_encoder(normalize_before):
+    enc = DualEncoder({"word": vocab()}, embed_dim=6, model_dim=8, layers=2, heads=2, ffn_dim=12, dropout=0.0,
+                      normalize_before=normalize_before, word_vocab=3, oov_buckets=5, ngram_buckets=20)
+    return enc, {}
+
+
+def by_hand_dual_encoder(enc, tokens, lengths, lang):
+    import math
+
+    x = enc.project(enc.embed(tokens + enc.vocabs["word"].offsets[lang]))
+    h = x * math.sqrt(8) + enc.transformer.positions[: tokens.size(1)]
+    layers = [h]
+    for layer in enc.transformer.layers:
+        layers.append(layer(layers[-1].transpose(0, 1), tokens.eq(1)).transpose(0, 1))
+    if enc.transformer.final_norm is not None:
+        layers[-1] = enc.transformer.final_norm(layers[-1])
+    return layers
+
+
+CASES = {"dual_encoder_post_norm": (lambda: dual_encoder(False), by_hand_dual_encoder),
+         "dual_encoder_pre_norm": (lambda: dual_encoder(True), by_hand_dual_encoder),
+"sent_lstm_2_layers": (lambda: bilstm_avg(2), by_hand_bilstm_avg),
          "sent_avg": (lambda: bilstm_avg(0), by_hand_bilstm_avg),
          "char_cnn_bilstm": (char_cnn, by_hand_char_cnn)}
 

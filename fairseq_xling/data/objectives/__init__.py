@@ -186,4 +186,46 @@ def load_pair(split, data_dir, src, tgt, vocab, with_alignments, dataset_class=N
         src, tgt, vocab.dicts[src], vocab.dicts[tgt], align)
 
 
-from fairseq_xling.data.objectives import distill, similarity, skipgram, tagging, translation  # noqa: E402,F401
+def parse_dims(text: str, where: str, output_dim: int = 0):
+    """Layer sizes ``320,512`` of a head's feed-forward network; ``auto`` is the paper's 320 then ``output_dim``
+    (the encoder's sentence size, so that the head's vectors compare with g itself)."""
+    if str(text) == "auto":
+        return (320, output_dim) if output_dim else ()
+    try:
+        dims = tuple(int(d) for d in str(text).split(",") if d.strip())
+    except ValueError:
+        dims = (0,)
+    if not dims or any(d < 1 for d in dims):
+        raise UserError(f"{where}: head_dims={text!r}: expected auto or layer sizes such as 320,512")
+    return dims
+
+
+def same_option(objectives, name: str):
+    """The value of option ``name`` that objectives sharing one head agree on (UserError if they do not)."""
+    values = {getattr(o.cfg, name) for o in objectives}
+    if len(values) > 1:
+        raise UserError(f"objectives {', '.join(o.name for o in objectives)} share a head but ask for "
+                        f"{name}={' and '.join(map(str, sorted(values)))}")
+    return values.pop()
+
+
+def load_sides(split, data_dir, lang, vocab, task: str, sides, labels=None, dataset_class=None):
+    """The binarised files ``{split}.{task}.{side}.{lang}`` of a data-bin as one
+    :class:`~fairseq_xling.data.sides_dataset.SidesDataset` (or ``dataset_class``); None when the split is absent
+    (valid), an error naming the missing file for train. ``labels``: (indexed labels, label dictionary)."""
+    from fairseq_xling.data.sides_dataset import SidesDataset
+
+    missing = [s for s in sides if not exists(data_dir, f"{split}.{task}.{s}.{lang}")]
+    if missing:
+        if split == "train" or len(missing) < len(sides):
+            raise FileNotFoundError(f"expected {os.path.join(data_dir, f'{split}.{task}.{missing[0]}.{lang}')}.bin "
+                                    f"(made by preprocess/multilingual.sh)")
+        return None
+    datasets = {s: load_indexed(data_dir, f"{split}.{task}.{s}.{lang}", vocab.dicts[lang]) for s in sides}
+    label_data, label_dict = (None, None) if labels is None else labels
+    return (dataset_class or SidesDataset)(datasets, lang, vocab.dicts[lang], label_data, label_dict,
+                                           where=os.path.join(data_dir, f"{split}.{task}.*.{lang}"))
+
+
+from fairseq_xling.data.objectives import (distill, nli, quick_thought, ranking, response,  # noqa: E402,F401
+                                           similarity, skipgram, tagging, translation)
