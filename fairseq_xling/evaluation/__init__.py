@@ -11,4 +11,7 @@ from fairseq_xling.evaluation.doc_classification import (  # noqa: F401
     read_rcv,
     split_sentences,
 )
+from fairseq_xling.evaluation.eigen import eigen_similarity  # noqa: F401
+from fairseq_xling.evaluation.nli import pair_features, read_sick, read_xnli, zero_shot_classification  # noqa: F401
 from fairseq_xling.evaluation.retrieval import error_rate, knn_mean, margin_score, precision_at_k  # noqa: F401
+from fairseq_xling.evaluation.sts import angular, sts_correlations  # noqa: F401

@@ -7,15 +7,39 @@ embeddings, and print one JSON line per result on stdout.
         (--checkpoint DIR/checkpoint_best.pt | --train-emb a.npz --test-emb b.npz)
     xling-eval tagging --checkpoint DIR/checkpoint_best.pt --input ned.testa --format conll2002 --lang nl \\
         [--task ner] [--predict tagged.tsv]
-    xling-eval sts --file stsb-de-dev.csv --lang de (--checkpoint DIR/checkpoint_best.pt | --teacher use-m3)
+    xling-eval sts --file stsb-de-dev.csv --lang de (--checkpoint DIR/checkpoint_best.pt | --teacher use-m3) \\
+        [--similarity cosine|angular]
+    xling-eval eigen --src-file A --tgt-file B --src-lang de --tgt-lang en \\
+        (--checkpoint DIR/checkpoint_best.pt | --teacher use-m3 | --src-emb a.npy --tgt-emb b.npy) \\
+        [--samples 1000 --k 10 --seed 0]
+    xling-eval nli --train SICK.txt --train-lang en --dev SICK.txt --test dev-de.tsv:de dev-fr.tsv:fr \\
+        (--checkpoint DIR/checkpoint_best.pt | --teacher use-m3) [--epochs 20 --seed 0]
 
 ``--teacher NAME`` encodes with a distillation teacher (``fairseq_xling.distill.teachers``) instead of a
 checkpoint, so that a student and its teacher are measured by the same code.
 
-The metrics live in ``retrieval.py``, ``doc_classification.py`` and ``sts.py``; this file only reads, encodes and
-reports. The hub (and with it fairseq) is imported only when ``--checkpoint`` is given. ``retrieval`` prints
-one row per direction and scoring (cosine, and the margin of Artetxe & Schwenk 2019 as in LASER's xSIM),
-with P@k and the error rate in percent.
+The metrics live in ``retrieval.py``, ``doc_classification.py``, ``sts.py``, ``eigen.py`` and ``nli.py``; this file
+only reads, encodes and reports. The hub (and with it fairseq) is imported only when ``--checkpoint`` is given.
+Encoding shows a progress bar on stderr when stderr is a terminal. Bad input stops with ``xling-eval CMD: error:
+FILE:LINE: ...`` and exit status 2.
+
+- ``retrieval`` prints one row per direction and scoring (cosine, and the margin of Artetxe & Schwenk 2019 as in
+  LASER's xSIM), with P@k and the error rate in percent.
+- ``doc-classification`` trains an averaged perceptron on L1 document vectors and prints its L2 accuracy.
+- ``tagging`` prints span F1 (NER) or token accuracy (POS) of a tagging checkpoint.
+- ``sts`` prints Spearman's and Pearson's correlation (x100) of the pairs' similarity with the gold scores:
+  ``--similarity cosine`` (default) or ``angular`` (1 - arccos(cos) / pi, as Cer et al. 2018 and Chidambaram et
+  al. 2019); the row names the similarity. Spearman is the same for both (a monotone map), Pearson is not.
+- ``eigen`` prints the eigen-similarity Psi of Sogaard et al. (2018) between the two sides of a parallel set, as
+  Chidambaram et al. (2019, Table 6) use it: ``--samples`` random sets of ``--k`` translation pairs, per set the
+  sorted Laplacian eigenvalues of each side's distance-weighted graph (see ``eigen.py`` for the graph chosen),
+  ``psi`` = the mean over sets of the summed squared differences, ``psi_std`` their standard deviation; lower =
+  more isomorphic. Vectors are L2-normalised first (``--no-normalize`` keeps their lengths).
+- ``nli`` trains a classifier (features (u, v, |u - v|, u * v) -> 512 tanh units -> 3 classes; Adam, ``--epochs``
+  epochs, the epoch kept chosen on ``--dev``) on frozen sentence vectors of ``--train`` and prints one row per
+  ``--test FILE:LANG`` with its accuracy in [0, 1] (zero-shot when the test language is not the training one).
+  Files are SICK (recognised by its ``pair_ID`` header: its TRAIN rows train, its TRIAL rows are the dev set,
+  its TEST rows are never read) or XNLI (``premise<TAB>hypothesis<TAB>label``).
 """
 import argparse
 import codecs
@@ -78,11 +102,31 @@ def sentence_encoder(args: argparse.Namespace):
         from fairseq_xling.distill.teachers import get_teacher
 
         teacher = get_teacher(args.teacher)
-        return (lambda sentences, lang: np.asarray(teacher.encode(list(sentences)), dtype=np.float32)), None
+        return (lambda sentences, lang: teacher_encode(teacher, sentences, lang)), None
     if args.checkpoint:
         hub = load_hub(args.checkpoint)
-        return (lambda sentences, lang: np.asarray(hub.encode(sentences, lang=lang), dtype=np.float32)), hub
+        return (lambda sentences, lang: np.asarray(hub.encode(sentences, lang=lang, progress=sys.stderr.isatty()),
+                                                   dtype=np.float32)), hub
     return None, None
+
+
+def teacher_encode(teacher, sentences: Sequence[str], lang: str, batch_size: int = 256) -> np.ndarray:
+    """A teacher's N x D float32 vectors, encoded ``batch_size`` sentences at a time under a progress bar (shown
+    only when stderr is a terminal, so that logs stay clean)."""
+    from tqdm import tqdm
+
+    sentences, parts = list(sentences), []
+    with tqdm(total=len(sentences), desc=f"encode {lang}", unit="sent", file=sys.stderr, leave=False,
+              disable=None) as bar:
+        for start in range(0, len(sentences), batch_size):
+            batch = sentences[start:start + batch_size]
+            vectors = np.asarray(teacher.encode(batch), dtype=np.float32)
+            if vectors.ndim != 2 or len(vectors) != len(batch):
+                raise InputError(f"teacher {getattr(teacher, 'name', '') or type(teacher).__name__}: encode() of "
+                                 f"{len(batch)} texts returned shape {vectors.shape}; expected {len(batch)} rows")
+            parts.append(vectors)
+            bar.update(len(batch))
+    return np.concatenate(parts) if parts else np.zeros((0, getattr(teacher, "dim", 0)), dtype=np.float32)
 
 
 def training_overlap(hub, lang: str, forms: Sequence[str]) -> Optional[np.ndarray]:
@@ -166,7 +210,10 @@ def parse_num_distractors(value: str) -> Optional[int]:
     return number
 
 
-def run_retrieval(args: argparse.Namespace) -> List[Dict[str, object]]:
+def parallel_embeddings(args: argparse.Namespace) -> tuple:
+    """``(src_emb, tgt_emb, overlap)`` of a parallel set (row i translates row i), from ``--src-file``/``--tgt-file``
+    encoded through ``--checkpoint`` or ``--teacher``, or from ``--src-emb``/``--tgt-emb`` (.npy); ``overlap``: the
+    row fields that say how many pairs the checkpoint was trained on (see ``warn_overlap``)."""
     model = "--checkpoint" if args.checkpoint else "--teacher" if args.teacher else None
     if model:
         if not (args.src_file and args.tgt_file):
@@ -210,6 +257,21 @@ def run_retrieval(args: argparse.Namespace) -> List[Dict[str, object]]:
                 f"{args.src_emb} has {len(src_emb)} rows but {args.src_file} has {len(src_sentences)} lines"
             )
         overlap = {}  # precomputed embeddings: which model, trained on what, is unknown
+    return src_emb, tgt_emb, overlap
+
+
+def positive_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value!r}")
+    return number
+
+
+def run_retrieval(args: argparse.Namespace) -> List[Dict[str, object]]:
+    src_emb, tgt_emb, overlap = parallel_embeddings(args)
     if len(src_emb) < 2:
         raise InputError(f"retrieval needs at least 2 sentence pairs, got {len(src_emb)}")
 
@@ -369,9 +431,66 @@ def run_sts(args: argparse.Namespace) -> List[Dict[str, object]]:
         raise InputError("give --checkpoint or --teacher")
     pairs = read_stsb(args.file)
     encode, hub = sentence_encoder(args)
-    row: Dict[str, object] = {"task": "sts", "file": args.file, "lang": args.lang, "n": len(pairs.scores)}
-    row.update(sts_correlations(encode(pairs.first, args.lang), encode(pairs.second, args.lang), pairs.scores))
+    row: Dict[str, object] = {"task": "sts", "file": args.file, "lang": args.lang, "similarity": args.similarity,
+                              "n": len(pairs.scores)}
+    row.update(sts_correlations(encode(pairs.first, args.lang), encode(pairs.second, args.lang), pairs.scores,
+                                similarity=args.similarity))
     return [row]
+
+
+def run_eigen(args: argparse.Namespace) -> List[Dict[str, object]]:
+    from fairseq_xling.evaluation.eigen import eigen_similarity
+
+    src_emb, tgt_emb, overlap = parallel_embeddings(args)
+    if len(src_emb) < args.k:
+        raise InputError(f"--k {args.k}: a sample of {args.k} translation pairs needs at least {args.k} pairs, got "
+                         f"{len(src_emb)}")
+    row: Dict[str, object] = {"task": "eigen", "pair": f"{args.src_lang}-{args.tgt_lang}"}
+    row.update(eigen_similarity(src_emb, tgt_emb, samples=args.samples, k=args.k, seed=args.seed,
+                                normalize=not args.no_normalize))
+    row.update(seed=args.seed, normalized=not args.no_normalize, **overlap)
+    return [row]
+
+
+def parse_file_lang(value: str) -> tuple:
+    """``FILE:LANG`` -> (FILE, LANG); the language is what follows the last colon."""
+    path, colon, lang = value.rpartition(":")
+    if not colon or not path or not lang or not lang.replace("-", "").replace("_", "").isalnum():
+        raise argparse.ArgumentTypeError(f"expected FILE:LANG (e.g. dev-de.tsv:de), got {value!r}")
+    return path, lang
+
+
+def run_nli(args: argparse.Namespace) -> List[Dict[str, object]]:
+    from fairseq_xling.evaluation.nli import encode_pairs, read_nli, zero_shot_classification
+
+    if not (args.checkpoint or args.teacher):
+        raise InputError("give --checkpoint or --teacher")
+    # read (and check) every file before loading a model or encoding anything
+    splits = [("train", args.train, args.train_lang)] + ([("dev", args.dev, args.dev_lang or args.train_lang)]
+                                                         if args.dev else [])
+    splits += [("test", path, lang) for path, lang in args.test]
+    data = [(role, path, lang, read_nli(path, role)) for role, path, lang in splits]
+    encode, _ = sentence_encoder(args)
+    features = []
+    for role, path, lang, pairs in data:
+        print(f"{role} {path} ({lang}): {len(pairs.labels)} pairs", file=sys.stderr, flush=True)
+        features.append((encode_pairs(pairs, lambda sentences: encode(sentences, lang)), pairs.labels))
+    (train_X, train_y), rest = features[0], features[1:]
+    dev_X, dev_y = rest.pop(0) if args.dev else (None, None)
+
+    def log(line: str) -> None:
+        print(f"nli: {line}", file=sys.stderr, flush=True)
+
+    results = zero_shot_classification(train_X, train_y, rest, dev_X, dev_y, hidden=args.hidden,
+                                       epochs=args.epochs, lr=args.lr, batch_size=args.batch_size, seed=args.seed,
+                                       log=log)
+    rows = []
+    for (path, lang), result in zip(args.test, results):
+        row: Dict[str, object] = {"task": "nli", "train": args.train, "train_lang": args.train_lang,
+                                  "test": path, "test_lang": lang}
+        row.update(result)
+        rows.append(row)
+    return rows
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -448,11 +567,43 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--predict", help="also write the predicted tags here (token<TAB>tag; NER in IOB2)")
     p.set_defaults(run=run_tagging)
 
-    p = commands.add_parser("sts", help="Spearman / Pearson correlation of cosine similarity with STS scores")
+    p = commands.add_parser("sts", help="Spearman / Pearson correlation of cosine or angular similarity with STS "
+                                        "scores")
     add_common(p)
     p.add_argument("--file", required=True, help="sentence1,sentence2,score rows (STS Benchmark CSV, no header)")
     p.add_argument("--lang", required=True)
+    p.add_argument("--similarity", choices=["cosine", "angular"], default="cosine",
+                   help="cos(u, v), or 1 - arccos(cos(u, v)) / pi as Cer et al. 2018 (default: cosine)")
     p.set_defaults(run=run_sts)
+
+    p = commands.add_parser("eigen", help="eigen-similarity (Sogaard et al. 2018) of the two sides of parallel text")
+    add_common(p)
+    p.add_argument("--src-file", help="source sentences, one per line")
+    p.add_argument("--tgt-file", help="target sentences, line i translating line i of --src-file")
+    p.add_argument("--src-lang", required=True)
+    p.add_argument("--tgt-lang", required=True)
+    p.add_argument("--src-emb", help="precomputed N x d source embeddings (.npy)")
+    p.add_argument("--tgt-emb", help="precomputed N x d target embeddings (.npy)")
+    p.add_argument("--samples", type=positive_int, default=1000, help="random sets of pairs (N; default: 1000)")
+    p.add_argument("--k", type=positive_int, default=10, help="translation pairs per set (K; default: 10)")
+    p.add_argument("--no-normalize", action="store_true", help="do not L2-normalise the vectors first")
+    p.add_argument("--max-sentences", type=int, help="use only the first N pairs")
+    p.set_defaults(run=run_eigen)
+
+    p = commands.add_parser("nli", help="train an NLI classifier on frozen L1 sentence vectors, test on L2 (zero-shot)")
+    add_common(p)
+    p.add_argument("--train", required=True, help="training pairs: SICK.txt (its TRAIN rows) or an XNLI-layout TSV")
+    p.add_argument("--train-lang", required=True)
+    p.add_argument("--dev", help="dev pairs that choose the epoch: SICK.txt (its TRIAL rows) or an XNLI-layout TSV; "
+                                 "without it the last epoch is kept")
+    p.add_argument("--dev-lang", help="language of --dev (default: --train-lang)")
+    p.add_argument("--test", required=True, nargs="+", type=parse_file_lang, metavar="FILE:LANG",
+                   help="test pairs (XNLI layout) and their language; one result row each")
+    p.add_argument("--epochs", type=positive_int, default=20, help="training epochs (the maximum with --dev)")
+    p.add_argument("--hidden", type=positive_int, default=512, help="hidden tanh units (default: 512, the paper's)")
+    p.add_argument("--lr", type=float, default=1e-3, help="Adam's learning rate (default: 0.001)")
+    p.add_argument("--batch-size", type=positive_int, default=64)
+    p.set_defaults(run=run_nli)
     return parser
 
 

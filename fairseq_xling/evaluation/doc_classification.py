@@ -147,6 +147,30 @@ def embed_documents(documents: Sequence[Document], encode: Callable[[List[str]],
     return document_embeddings(encode(sentences), doc_ids, num_docs=len(documents))
 
 
+class EpochSelection:
+    """The state of the epoch to keep: the one with the best dev accuracy (the earliest on ties), or the last one
+    when there is no dev data. Shared by the classifiers here and in ``nli.py``.
+
+    Attributes:
+        best_epoch: 1-based epoch of ``state``.
+        state: what ``update`` was given for that epoch.
+        accuracies: the dev accuracy of every epoch so far (empty without dev data).
+    """
+
+    def __init__(self):
+        self.best_epoch: Optional[int] = None
+        self.state = None
+        self.accuracies: List[float] = []
+
+    def update(self, epoch: int, dev_accuracy: Optional[float], state) -> None:
+        if dev_accuracy is None:
+            self.best_epoch, self.state = epoch, state
+            return
+        self.accuracies.append(dev_accuracy)
+        if self.best_epoch is None or dev_accuracy > self.accuracies[self.best_epoch - 1]:
+            self.best_epoch, self.state = epoch, state
+
+
 class AveragedPerceptron:
     """Multiclass perceptron with averaged weights and a bias (Collins, 2002; averaging as in Daume, CIML).
 
@@ -193,8 +217,7 @@ class AveragedPerceptron:
         accumulated = np.zeros_like(weight)  # C x (d+1)
         step = 1
         rng = np.random.default_rng(self.seed)
-        best_acc, best = -1.0, None
-        self.dev_accuracies = []
+        selection = EpochSelection()
         for epoch in range(1, self.epochs + 1):
             for i in rng.permutation(len(X)):
                 x, gold = X[i], y[i]
@@ -209,17 +232,11 @@ class AveragedPerceptron:
                     accumulated[wrong] -= step * x
                 step += 1
             averaged = weight - accumulated / step  # C x (d+1)
-            if X_dev is None:
-                best = averaged
-                continue
             self.weight, self.bias = averaged[:, :-1], averaged[:, -1]
-            acc = self.score(X_dev, y_dev)
-            self.dev_accuracies.append(acc)
-            if acc > best_acc:
-                best_acc, best, self.best_epoch = acc, averaged, epoch
-        if X_dev is None:
-            self.best_epoch = self.epochs
+            selection.update(epoch, None if X_dev is None else self.score(X_dev, y_dev), averaged)
+        best = selection.state
         self.weight, self.bias = best[:, :-1], best[:, -1]
+        self.best_epoch, self.dev_accuracies = selection.best_epoch, selection.accuracies
         return self
 
     def decision_function(self, X: np.ndarray) -> np.ndarray:
@@ -275,13 +292,25 @@ def cross_lingual_doc_classification(
     train_X, test_X = prep(train_X), prep(test_X)
     dev_X = None if dev_X is None else prep(dev_X)
     model = AveragedPerceptron(num_classes, train_X.shape[1], epochs=epochs, seed=seed)
+    return train_and_test(model, train_X, train_y, [(test_X, test_y)], dev_X, dev_y)[0]
+
+
+def train_and_test(model, train_X: np.ndarray, train_y: np.ndarray, tests: Sequence[Tuple[np.ndarray, np.ndarray]],
+                   dev_X: Optional[np.ndarray] = None, dev_y: Optional[np.ndarray] = None) -> List[Dict[str, object]]:
+    """The zero-shot protocol: fit ``model`` once on (L1) training data, the epoch chosen on dev data when given,
+    and score it on every test set (L2, L3, ...).
+
+    Args:
+        model: a classifier with ``fit(X, y, X_dev, y_dev)``, ``score(X, y)`` -> accuracy in [0, 1], and after
+            fitting ``best_epoch`` and ``dev_accuracies`` (:class:`AveragedPerceptron`,
+            ``nli.FeedForwardClassifier``).
+        tests: (X, y) per test set.
+
+    Returns:
+        one ``{"accuracy", "epochs", "num_train", "num_test"}`` (plus ``"dev_accuracy"`` with dev data) per test.
+    """
     model.fit(train_X, train_y, dev_X, dev_y)
-    result: Dict[str, object] = {
-        "accuracy": model.score(test_X, test_y),
-        "epochs": model.best_epoch,
-        "num_train": int(len(train_X)),
-        "num_test": int(len(test_X)),
-    }
+    common: Dict[str, object] = {"epochs": model.best_epoch, "num_train": int(len(train_X))}
     if dev_X is not None:
-        result["dev_accuracy"] = model.dev_accuracies[model.best_epoch - 1]
-    return result
+        common["dev_accuracy"] = model.dev_accuracies[model.best_epoch - 1]
+    return [{"accuracy": model.score(X, y), **common, "num_test": int(len(X))} for X, y in tests]

@@ -1,7 +1,14 @@
-"""Semantic textual similarity: the correlation between the cosine of two sentence vectors and human scores.
+"""Semantic textual similarity: the correlation between the similarity of two sentence vectors and human scores.
 
 Reads the STS Benchmark's CSV layout (``sentence1,sentence2,score``, no header: stsb-multi-mt) and reports
 Spearman's and Pearson's correlation times 100, as sentence-embedding papers do.
+
+Similarities (``similarity=``):
+- ``"cosine"``: cos(u, v).
+- ``"angular"``: 1 - arccos(cos(u, v)) / pi, in [0, 1], as Cer et al. (2018, Universal Sentence Encoder) and
+  Chidambaram et al. (2019, Table 2) score STS; the cosine is clipped into [-1, 1] first, so rounding never
+  makes arccos NaN. It is a monotone map of the cosine: Spearman's correlation is the same as with the cosine,
+  Pearson's is not (arccos stretches the differences between nearly parallel vectors).
 """
 import csv
 from dataclasses import dataclass
@@ -58,10 +65,23 @@ def cosine(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return (a * b).sum(1) / np.where(norms > 0, norms, 1.0)
 
 
-def sts_correlations(first_emb: np.ndarray, second_emb: np.ndarray, gold: np.ndarray) -> dict:
-    """Spearman and Pearson correlation (x100) between the pairs' cosine and the gold scores."""
+def angular(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Row-wise angular similarity 1 - arccos(cos(a, b)) / pi of two N x d arrays, in [0, 1] (a zero vector has
+    cosine 0, so 0.5)."""
+    return 1.0 - np.arccos(np.clip(cosine(a, b), -1.0, 1.0)) / np.pi
+
+
+SIMILARITIES = {"cosine": cosine, "angular": angular}
+
+
+def sts_correlations(first_emb: np.ndarray, second_emb: np.ndarray, gold: np.ndarray,
+                     similarity: str = "cosine") -> dict:
+    """Spearman and Pearson correlation (x100) between the pairs' ``similarity`` (``cosine`` or ``angular``,
+    see the module docstring) and the gold scores."""
     from scipy.stats import pearsonr, spearmanr
 
-    predicted = cosine(first_emb.astype(np.float64), second_emb.astype(np.float64))
+    if similarity not in SIMILARITIES:
+        raise ValueError(f"similarity {similarity!r}: expected one of {', '.join(SIMILARITIES)}")
+    predicted = SIMILARITIES[similarity](first_emb.astype(np.float64), second_emb.astype(np.float64))
     return {"spearman": 100.0 * float(spearmanr(predicted, gold)[0]),
             "pearson": 100.0 * float(pearsonr(predicted, gold)[0])}

@@ -253,7 +253,7 @@ class FakeHub:
     def tokenize(self, sentence, lang):
         return sentence
 
-    def encode(self, sentences, lang):
+    def encode(self, sentences, lang, progress=False):  # as XlingHubInterface.encode
         self.calls.append((lang, len(sentences)))
         rows = [self.vocab[lang].index(sentence.split()[0]) for sentence in sentences]
         return np.eye(max(len(v) for v in self.vocab.values()), dtype=np.float32)[rows]  # N x V

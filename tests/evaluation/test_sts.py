@@ -65,3 +65,62 @@ def test_xling_eval_sts_with_a_teacher(tmp_path, capsys):
     with pytest.raises(SystemExit):
         cli.main(["sts", "--file", path, "--lang", "en"])
     assert "give --checkpoint or --teacher" in capsys.readouterr().err
+
+
+# --- angular similarity -------------------------------------------------------------------------------
+
+def unit(degrees):
+    return [np.cos(np.radians(degrees)), np.sin(np.radians(degrees))]
+
+
+def test_angular_similarity_against_a_hand_computation():
+    from fairseq_xling.evaluation.sts import angular
+
+    # pairs at 0, 45, 60, 90 and 180 degrees: angular similarity 1 - angle / 180
+    angles = [0, 45, 60, 90, 180]
+    first = np.array([unit(0)] * 5)
+    second = 3.0 * np.array([unit(a) for a in angles])  # lengths do not matter
+    hand = np.array([1.0, 0.75, 2 / 3, 0.5, 0.0])
+    np.testing.assert_allclose(angular(first, second), hand, atol=1e-12)
+    gold = np.array([5.0, 4.5, 2.0, 1.0, 0.0])
+    got = sts_correlations(first, second, gold, similarity="angular")
+    # Pearson by hand on the angular values; the cosine's differs (cos 45 = 0.707.., cos 60 = 0.5, ...)
+    hand_pearson = 100 * np.corrcoef(hand, gold)[0, 1]
+    assert got["pearson"] == pytest.approx(hand_pearson)
+    cos = sts_correlations(first, second, gold, similarity="cosine")
+    assert cos["pearson"] == pytest.approx(100 * np.corrcoef([1.0, 0.5 ** 0.5, 0.5, 0.0, -1.0], gold)[0, 1])
+    assert abs(got["pearson"] - cos["pearson"]) > 0.1  # 89.77 against 90.19
+    # Spearman: the ranks of hand (1 > .75 > .67 > .5 > 0) against gold's ranks, the same as the cosine's
+    assert got["spearman"] == pytest.approx(100.0) and cos["spearman"] == pytest.approx(100.0)
+    # gold ranks 4 5 2 3 1 against predicted ranks 5 4 3 2 1: sum d^2 = 4, rho = 1 - 6 * 4 / (5 * 24) = 0.8
+    gold2 = np.array([3.0, 4.0, 1.0, 2.0, 0.0])
+    assert sts_correlations(first, second, gold2, similarity="angular")["spearman"] == pytest.approx(
+        sts_correlations(first, second, gold2, similarity="cosine")["spearman"]) == pytest.approx(80.0)
+
+
+def test_angular_clips_the_cosine():
+    from fairseq_xling.evaluation.sts import angular
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(2000, 7))
+    assert (cosine(x, x) > 1).any()  # rounding: without the clip, arccos would be NaN here
+    np.testing.assert_allclose(angular(x, x), 1.0, atol=1e-7)
+    np.testing.assert_allclose(angular(x, -x), 0.0, atol=1e-7)
+    assert angular(np.zeros((1, 2)), np.ones((1, 2)))[0] == 0.5
+    with pytest.raises(ValueError, match="similarity 'dot'"):
+        sts_correlations(x[:3], x[:3], np.arange(3.0), similarity="dot")
+
+
+def test_xling_eval_sts_angular(tmp_path, capsys):
+    path = write_csv(tmp_path / "sts.csv", ROWS)
+    rows = {}
+    for similarity in ("cosine", "angular"):
+        cli.main(["sts", "--file", path, "--lang", "en", "--teacher", "tests.evaluation.test_sts:BagOfWords",
+                  "--similarity", similarity])
+        rows[similarity] = json.loads(capsys.readouterr().out)
+        assert rows[similarity]["similarity"] == similarity
+    assert rows["angular"]["spearman"] == pytest.approx(rows["cosine"]["spearman"])
+    assert rows["angular"]["pearson"] != pytest.approx(rows["cosine"]["pearson"])
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["sts", "--file", path, "--lang", "en", "--teacher", "x", "--similarity", "dot"])
+    assert exit_info.value.code == 2 and "invalid choice: 'dot'" in capsys.readouterr().err
