@@ -4,9 +4,11 @@
 # translations onto a multilingual teacher's vector of the English sentence, next to the same student trained
 # with the similarity (hinge) objective on the same pairs, and next to the teacher itself.
 #
-#   bash examples/distill/run.sh [prepare|teacher|distill|baseline|students|laser|evaluate|all]   (default all)
-#
+#   bash examples/distill/run.sh [prepare|teacher|distill|baseline|students|laser|transformers|evaluate|all]
+#                                                                                                    (default all)
 # `laser` distils the LASER encoder (xling_laser_lstm_cpu: 3-layer BiLSTM, max-pooled, 512-d) alone, two threads.
+# `transformers` trains the Transformer encoder of Chidambaram et al. (xling_dual_encoder_cpu: hashed n-grams,
+# 3 layers, 256-d) twice side by side: distilled, and with the in-batch ranking objective instead.
 #
 # Environment: XLING_DATA (default ../shared/data), WORK (default work/distill), TEACHER (default use-m3),
 # MINUTES (training wall time per student, default 30), THREADS (per student, default 1: the two students
@@ -68,7 +70,7 @@ evaluate() {  # retrieval over whole dev sets (LibreOffice help valid, Multi30k 
               # yet in results.jsonl (delete a model's rows, or the file, to score it again)
     local L="$DATA/libreoffice_help" M="$DATA/multi30k" S="$DATA/stsb_multi_mt" out="$WORK/results.jsonl"
     touch "$out"
-    for model in teacher distill baseline laser; do
+    for model in teacher distill baseline laser transformer transformer_ranking; do
         [[ $model == teacher || -f "$WORK/checkpoints/$model/checkpoint_last.pt" ]] || continue
         if grep -q "\"model\": \"$model\"" "$out"; then echo "== $model: scored"; continue; fi
         if [[ $model == teacher ]]; then enc=(--teacher "$TEACHER"); else
@@ -104,6 +106,11 @@ case "${1:-all}" in
     baseline) student baseline "$(objectives similarity ":margin=1")" ;;
     evaluate) evaluate ;;
     students) students ;;
+    transformers)
+        arch=(--arch xling_dual_encoder_cpu --encoder-normalize-before)  # pre-norm: Adam 1e-3 without warm-up
+        student transformer "$(objectives distill ":teacher=$TEACHER")" "${arch[@]}" &
+        student transformer_ranking "$(objectives ranking ":symmetric=true")" "${arch[@]}" &
+        wait ;;
     all) prepare; teacher; students; evaluate ;;
-    *) echo "usage: $0 [prepare|teacher|distill|baseline|students|laser|evaluate|all]" >&2; exit 2 ;;
+    *) echo "usage: $0 [prepare|teacher|distill|baseline|students|laser|transformers|evaluate|all]" >&2; exit 2 ;;
 esac

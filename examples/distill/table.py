@@ -7,7 +7,9 @@ import sys
 from collections import defaultdict
 
 MODELS = {"teacher": "teacher (use-m3)", "distill": "BiLSTM-avg student, distilled",
-          "baseline": "BiLSTM-avg student, similarity objective", "laser": "LASER-encoder student, distilled"}
+          "baseline": "BiLSTM-avg student, similarity objective", "laser": "LASER-encoder student, distilled",
+          "transformer": "Transformer student (dual encoder), distilled",
+          "transformer_ranking": "Transformer student (dual encoder), ranking objective"}
 
 
 def main(results_path, times_path=None):
