@@ -1,7 +1,7 @@
 """Raw text -> the tokens a model was trained on, from settings a checkpoint carries.
 
 The pipelines record how they made a data-bin in ``DEST/preprocess.json`` (``tokenizer``: moses | none,
-``lowercase``, and for sub-word data ``bpe``: sentencepiece | subword_nmt with ``bpe_model``, a file of DEST).
+``lowercase``, and ``bpe``: sentencepiece | subword_nmt with ``bpe_model``, a file of DEST, or none for words).
 The task copies these settings (and the sub-word model's bytes) into the checkpoint, so :class:`RawTextEncoder`
 reads raw text without the data-bin. Tokenisers and sub-word models are fairseq's registered ``moses``,
 ``sentencepiece`` and ``subword_nmt``.
@@ -18,13 +18,14 @@ from fairseq_xling.text.subword import BPE_SEPARATOR, SUBWORD_KINDS
 from fairseq_xling.text.tokenize import XlingTokenizer
 
 BPE_KINDS = tuple(SUBWORD_KINDS.values())  # "sentencepiece", "subword_nmt"
+NO_BPE = "none"  # multilingual.sh --subword none: the tokenized words are the tokens
 
 
 def portable_metadata(data_dir: str) -> dict:
     """``data_dir``'s metadata with its sub-word model's bytes inlined (``bpe_model_b64``); {} without any."""
     meta = read_metadata(data_dir)
     path = metadata_path(data_dir)
-    if meta.get("bpe"):
+    if meta.get("bpe") not in (None, "", NO_BPE):
         if meta["bpe"] not in BPE_KINDS:
             raise ValueError(f"{path}: bpe={meta['bpe']!r}; expected one of {', '.join(BPE_KINDS)}")
         model = os.path.join(data_dir, meta.get("bpe_model") or "")

@@ -27,8 +27,6 @@ from fairseq_xling.evaluation.doc_classification import EpochSelection, train_an
 LABELS = ("entailment", "neutral", "contradiction")
 # spellings of the labels in the files we read -> index in LABELS (XNLI-MT's training files say "contradictory")
 _LABEL_IDS = {"entailment": 0, "neutral": 1, "contradiction": 2, "contradictory": 2}
-SICK_COLUMNS = ("sentence_A", "sentence_B", "entailment_label", "SemEval_set")
-SICK_SPLITS = ("TRAIN", "TRIAL", "TEST")
 
 
 class NliFormatError(ValueError):
@@ -78,36 +76,17 @@ def is_sick(path: str) -> bool:
 
 
 def read_sick(path: str, split: str) -> NliPairs:
-    """The ``split`` (TRAIN or TRIAL) rows of a SICK file; TEST is held out and refused, and its rows are skipped
-    without being parsed."""
-    if split not in ("TRAIN", "TRIAL"):
-        raise NliFormatError(f"{path}: SICK split {split!r}: only TRAIN (training) and TRIAL (dev) are read; TEST "
-                             f"is held out")
-    premises, hypotheses, labels = [], [], []
-    columns: Optional[Dict[str, int]] = None
-    for lineno, line in _lines(path):
-        fields, where = line.split("\t"), f"{path}:{lineno}"
-        if columns is None:
-            missing = [c for c in SICK_COLUMNS if c not in fields]
-            if fields[0].strip() != "pair_ID" or missing:
-                raise NliFormatError(f"{where}: expected SICK's header (pair_ID, {', '.join(SICK_COLUMNS)}, ...)"
-                                     + (f"; missing {', '.join(missing)}" if missing else ""))
-            columns, width = {c: fields.index(c) for c in SICK_COLUMNS}, len(fields)
-            continue
-        if len(fields) != width:
-            raise NliFormatError(f"{where}: {len(fields)} tab-separated fields; expected {width} as in the header")
-        row_split = fields[columns["SemEval_set"]].strip()
-        if row_split not in SICK_SPLITS:
-            raise NliFormatError(f"{where}: SemEval_set {row_split!r}; expected one of {', '.join(SICK_SPLITS)}")
-        if row_split != split:
-            continue  # another split (TEST: held out, never looked at)
-        premise, hypothesis = _pair(fields[columns["sentence_A"]], fields[columns["sentence_B"]], where)
-        labels.append(_label_id(fields[columns["entailment_label"]], where))
-        premises.append(premise)
-        hypotheses.append(hypothesis)
-    if columns is None:
-        raise NliFormatError(f"{path}:1: expected SICK's header")
-    return _finish(path, premises, hypotheses, labels, f"{split} pairs")
+    """The ``split`` (TRAIN or TRIAL) rows of a SICK file (``fairseq_xling.text.sick``, the reader the NLI
+    pipeline uses); TEST is held out and refused, and its rows are skipped without being parsed."""
+    from fairseq_xling.text.lines import CorpusError
+    from fairseq_xling.text.sick import read_sick_rows
+
+    try:
+        rows = read_sick_rows(path, (split,))[split]
+    except CorpusError as e:
+        raise NliFormatError(str(e)) from None
+    return _finish(path, [r[0] for r in rows], [r[1] for r in rows],
+                   [_label_id(r[2], path) for r in rows], f"{split} pairs")
 
 
 def read_xnli(path: str) -> NliPairs:

@@ -171,9 +171,9 @@ def test_read_sick_splits_and_never_reads_test(tmp_path):
 
 
 @pytest.mark.parametrize("rows,header,message", [
-    ([("a", "b", "MAYBE", "TRAIN")], SICK_HEADER, r"SICK.txt:2: label 'MAYBE'"),
+    ([("a", "b", "MAYBE", "TRAIN")], SICK_HEADER, r"SICK.txt:2: entailment_label 'MAYBE'"),
     ([("a", "b", "NEUTRAL", "DEV")], SICK_HEADER, r"SICK.txt:2: SemEval_set 'DEV'; expected one of TRAIN, TRIAL"),
-    ([("", "b", "NEUTRAL", "TRAIN")], SICK_HEADER, r"SICK.txt:2: empty premise or hypothesis"),
+    ([("", "b", "NEUTRAL", "TRAIN")], SICK_HEADER, r"SICK.txt:2: an empty sentence"),
     ([("a", "b", "NEUTRAL", "TRIAL")], SICK_HEADER, r"SICK.txt: no TRAIN pairs"),
     ([("a", "b", "NEUTRAL", "TRAIN")], SICK_HEADER.replace("SemEval_set", "split"),
      r"SICK.txt:1: expected SICK's header .*missing SemEval_set"),

@@ -300,7 +300,7 @@ def _script_cases(tmp_path):
         ("line counts", ["--train", "de-en", de, short], [f"{short}:3: missing line 3", f"{short} has 2 lines"]),
         ("missing file", ["--train", "de-en", de, str(tmp_path / "nope.en")], ["nope.en: no such file"]),
         ("encoding without =", base + ["--encoding", "latin-1"], ["expected FILE=ENCODING"]),
-        ("subword", base + ["--subword", "wordpiece"], ["--subword wordpiece: expected spm or bpe"]),
+        ("subword", base + ["--subword", "wordpiece"], ["--subword wordpiece: expected spm, bpe or none"]),
         ("temperature 0", base + ["--sample-temperature", "0"], ["expected a positive number"]),
         ("temperature -1", base + ["--sample-temperature", "-1"], ["expected a positive number"]),
         ("temperature abc", base + ["--sample-temperature", "abc"], ["expected a positive number"]),
