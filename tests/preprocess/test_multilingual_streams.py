@@ -6,6 +6,7 @@ import json
 import os
 
 import pytest
+import torch
 from fairseq.data import Dictionary, data_utils
 
 from fairseq_xling.data.text_encoder import RawTextEncoder, portable_metadata
@@ -237,3 +238,24 @@ def test_sub_words_learn_from_the_streams_and_long_items_are_dropped(tmp_path):
     cur = (out / "text" / "train.qt.cur.en").read_text().splitlines()
     assert len(cur) == 3 and all(len(line.split()) <= 20 for line in cur) and any("@@" in line for line in cur)
     assert [i["dropped_long"] for i in meta["inputs"]] == [2, 1, 0]
+
+
+def test_the_dual_encoder_objectives_read_the_streams(word_run):
+    """The pipeline's data-bin feeds every objective of the dual encoder: one batch each, scored by its
+    criterion, with the labels and roles the pipeline meant."""
+    from tests.utils import build_in_process, first_batches
+
+    dest = word_run[0]
+    _, task, model, criterion = build_in_process(
+        str(dest), "/tmp/unused", arch="xling_dual_encoder_tiny",
+        objectives="ranking:de-en,quick_thought:en,quick_thought:de,response:en,nli:en")
+    seen = {}
+    for batch in first_batches(task, max_sentences=4):
+        loss, size, log = criterion(model, batch)
+        assert torch.isfinite(loss) and size > 0
+        seen[batch["objective"]] = batch
+    assert set(seen) == {"ranking_de-en", "quick_thought_en", "quick_thought_de", "response_en", "nli_en"}
+    assert [side["role"] for side in seen["quick_thought_en"]["candidate_inputs"]] == ["prev", "next"]
+    labels = {"entailment": 0, "neutral": 1, "contradiction": 2}
+    nli = seen["nli_en"]
+    assert nli["target"].tolist() == [labels[NLI[i].split("\t")[2].lower()] for i in nli["id"].tolist()]
