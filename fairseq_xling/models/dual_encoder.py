@@ -86,8 +86,11 @@ class DualEncoder(XlingEncoder):
         words, in_vocab = row_texts(vocabs["word"], word_vocab)
         self.embed = HashedWordEmbedding(words, in_vocab, embed_dim, oov_buckets, ngram_buckets, orders)
         self.project = nn.Linear(embed_dim, model_dim, bias=False) if embed_dim != model_dim else None
+        # the input is a sum of a word vector and ~10 tanh n-gram vectors, not an N(0, 1/d) embedding: normalised
+        # with the positions (BERT) rather than scaled by sqrt(d), which would drown the layers' updates
         self.transformer = TransformerStack(model_dim, layers, heads, ffn_dim, dropout, attention_dropout,
-                                            normalize_before=normalize_before, max_positions=max_positions)
+                                            normalize_before=normalize_before, max_positions=max_positions,
+                                            input_norm=True)
         self.word_dim = embed_dim
         self.output_dim = self.sentence_dim = model_dim
 

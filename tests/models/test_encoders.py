@@ -47,10 +47,9 @@ def dual_encoder(normalize_before):
 
 
 def by_hand_dual_encoder(enc, tokens, lengths, lang):
-    import math
-
     x = enc.project(enc.embed(tokens + enc.vocabs["word"].offsets[lang]))
-    h = x * math.sqrt(8) + enc.transformer.positions[: tokens.size(1)]
+    h = torch.nn.functional.layer_norm(x + enc.transformer.positions[: tokens.size(1)], (8,),
+                                       enc.transformer.input_norm.weight, enc.transformer.input_norm.bias)
     layers = [h]
     for layer in enc.transformer.layers:
         layers.append(layer(layers[-1].transpose(0, 1), tokens.eq(1)).transpose(0, 1))
