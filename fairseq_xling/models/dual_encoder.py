@@ -54,6 +54,8 @@ class XlingDualEncoderConfig(XlingModelConfig):
     ngram_buckets: int = field(default=200000, metadata={"help": "hashed character n-gram vectors (0 = none)"})
     ngram_orders: str = field(default="3,4", metadata={"help": "character n-gram orders, comma-separated"})
     max_positions: int = field(default=512, metadata={"help": "longest input in tokens"})
+    no_input_norm: bool = field(default=False, metadata={
+        "help": "sqrt(d) * input + positions (fairseq's embeddings) instead of LayerNorm(input + positions) (BERT)"})
 
 
 def row_texts(vocab, word_vocab: int):
@@ -81,16 +83,16 @@ class DualEncoder(XlingEncoder):
 
     def __init__(self, vocabs, embed_dim, model_dim, layers, heads, ffn_dim, dropout=0.1, attention_dropout=0.0,
                  normalize_before=False, word_vocab=0, oov_buckets=10000, ngram_buckets=200000, orders=(3, 4),
-                 max_positions=512):
+                 max_positions=512, input_norm=True):
         super().__init__(vocabs)
         words, in_vocab = row_texts(vocabs["word"], word_vocab)
         self.embed = HashedWordEmbedding(words, in_vocab, embed_dim, oov_buckets, ngram_buckets, orders)
         self.project = nn.Linear(embed_dim, model_dim, bias=False) if embed_dim != model_dim else None
-        # the input is a sum of a word vector and ~10 tanh n-gram vectors, not an N(0, 1/d) embedding: normalised
-        # with the positions (BERT) rather than scaled by sqrt(d), which would drown the layers' updates
+        # the input is a sum of a word vector and ~10 tanh n-gram vectors, not an N(0, 1/d) embedding: by default
+        # normalised with the positions (BERT) rather than scaled by sqrt(d)
         self.transformer = TransformerStack(model_dim, layers, heads, ffn_dim, dropout, attention_dropout,
                                             normalize_before=normalize_before, max_positions=max_positions,
-                                            input_norm=True)
+                                            input_norm=input_norm)
         self.word_dim = embed_dim
         self.output_dim = self.sentence_dim = model_dim
 
@@ -104,7 +106,8 @@ class DualEncoder(XlingEncoder):
             raise UserError(f"--ngram-orders {cfg.ngram_orders!r}: expected positive integers such as 3,4")
         return cls(task.vocabs, cfg.embed_dim, cfg.encoder_embed_dim, cfg.encoder_layers, cfg.encoder_attention_heads,
                    cfg.encoder_ffn_embed_dim, cfg.dropout, cfg.attention_dropout, cfg.encoder_normalize_before,
-                   cfg.word_vocab, cfg.oov_buckets, cfg.ngram_buckets, orders, cfg.max_positions)
+                   cfg.word_vocab, cfg.oov_buckets, cfg.ngram_buckets, orders, cfg.max_positions,
+                   not cfg.no_input_norm)
 
     def embed_words(self, rows):
         return self.embed(rows)
@@ -149,6 +152,7 @@ def _sized(embed, dim, layers, heads, ffn, oov, ngrams):
         cfg.ngram_buckets = getattr(cfg, "ngram_buckets", ngrams)
         cfg.ngram_orders = getattr(cfg, "ngram_orders", "3,4")
         cfg.max_positions = getattr(cfg, "max_positions", 512)
+        cfg.no_input_norm = getattr(cfg, "no_input_norm", False)
 
     return arch
 

@@ -40,16 +40,21 @@ def by_hand_char_cnn(enc, tokens, lengths, lang):
     return [x, enc.lstm(x, lengths)]
 
 
-def dual_encoder(normalize_before):
+def dual_encoder(normalize_before, input_norm=True):
     enc = DualEncoder({"word": vocab()}, embed_dim=6, model_dim=8, layers=2, heads=2, ffn_dim=12, dropout=0.0,
-                      normalize_before=normalize_before, word_vocab=3, oov_buckets=5, ngram_buckets=20)
+                      normalize_before=normalize_before, word_vocab=3, oov_buckets=5, ngram_buckets=20,
+                      input_norm=input_norm)
     return enc, {}
 
 
 def by_hand_dual_encoder(enc, tokens, lengths, lang):
     x = enc.project(enc.embed(tokens + enc.vocabs["word"].offsets[lang]))
-    h = torch.nn.functional.layer_norm(x + enc.transformer.positions[: tokens.size(1)], (8,),
-                                       enc.transformer.input_norm.weight, enc.transformer.input_norm.bias)
+    positions = enc.transformer.positions[: tokens.size(1)]
+    if enc.transformer.input_norm is None:  # fairseq's embedding scale
+        h = x * 8 ** 0.5 + positions
+    else:
+        h = torch.nn.functional.layer_norm(x + positions, (8,), enc.transformer.input_norm.weight,
+                                           enc.transformer.input_norm.bias)
     layers = [h]
     for layer in enc.transformer.layers:
         layers.append(layer(layers[-1].transpose(0, 1), tokens.eq(1)).transpose(0, 1))
@@ -60,6 +65,7 @@ def by_hand_dual_encoder(enc, tokens, lengths, lang):
 
 CASES = {"dual_encoder_post_norm": (lambda: dual_encoder(False), by_hand_dual_encoder),
          "dual_encoder_pre_norm": (lambda: dual_encoder(True), by_hand_dual_encoder),
+         "dual_encoder_scaled_input": (lambda: dual_encoder(True, input_norm=False), by_hand_dual_encoder),
 "sent_lstm_2_layers": (lambda: bilstm_avg(2), by_hand_bilstm_avg),
          "sent_avg": (lambda: bilstm_avg(0), by_hand_bilstm_avg),
          "char_cnn_bilstm": (char_cnn, by_hand_char_cnn)}
