@@ -106,26 +106,18 @@ done
 [[ $LOWERCASE == 0 ]] || prepare_args+=(--lowercase)
 run_step "$PYTHON" -m fairseq_xling.text.conll prepare "${prepare_args[@]}"
 
-# ---- binarise each stream with its dictionary: {split}.{word,char,tag}.{bin,idx}, aligned by sentence
+# ---- binarise each stream with its dictionary: {split}.{word,char,tag}.{bin,idx}, aligned by sentence, in one
+# process (fairseq-preprocess's own binariser, without its start-up once per stream)
 TEXT="$WORK/text"
-for stream in word char tag; do
-    log "fairseq-preprocess $stream"
-    split_args=(--trainpref "$TEXT/train")
-    [[ -z "${SPLIT_FILE[valid]:-}" ]] || split_args+=(--validpref "$TEXT/valid")
-    [[ -z "${SPLIT_FILE[test]:-}" ]] || split_args+=(--testpref "$TEXT/test")
-    stream_dir="$WORK/.bin.$stream"
-    fairseq_preprocess --only-source --source-lang "$stream" "${split_args[@]}" \
-        --srcdict "$WORK/dict.$stream.txt" --destdir "$stream_dir" --workers "$WORKERS" --dataset-impl mmap
-    for split in train valid test; do
-        [[ -n "${SPLIT_FILE[$split]:-}" ]] || continue
-        for ext in bin idx; do
-            out=("$stream_dir/$split".*"$ext")
-            [[ -f "${out[0]}" ]] || die "$stream_dir: fairseq-preprocess wrote no $split.*.$ext"
-            mv "${out[0]}" "$WORK/$split.$stream.$ext"
-        done
+stream_args=()
+for split in train valid test; do
+    [[ -n "${SPLIT_FILE[$split]:-}" ]] || continue
+    for stream in word char tag; do
+        stream_args+=(--stream "$split.$stream=dict.$stream.txt")
     done
-    rm -rf "$stream_dir"
 done
+log "binarise ${stream_args[*]}"
+run_step "$PYTHON" -m fairseq_xling.text.binarize "$WORK" "${stream_args[@]}" --workers "$WORKERS"
 # the streams were only fairseq-preprocess input; text/{split}.tsv stays as the readable copy
 for split in train valid test; do
     rm -f "$TEXT/$split.word" "$TEXT/$split.char" "$TEXT/$split.tag"

@@ -7,9 +7,10 @@ append_eos=True)``, as ``fairseq_cli/preprocess.py::_make_binary_dataset``), so 
 ``fairseq-preprocess --only-source --srcdict DICT --dataset-impl mmap`` writes, without paying fairseq's start-up
 once per stream (a quick-thought language has six). fairseq is imported inside :func:`binarize_streams` only.
 
-CLI::
+CLI (the streams of ``preprocess.json``, or the ``--stream NAME=DICT`` given: preprocess/conll.sh binarises its
+word, char and tag streams so)::
 
-    python -m fairseq_xling.text.binarize WORK [--workers N]
+    python -m fairseq_xling.text.binarize WORK [--stream train.word=dict.word.txt ...] [--workers N]
 """
 import os
 import sys
@@ -47,13 +48,23 @@ def binarize_streams(work: str, streams: Dict[str, str], workers: int = 1) -> Di
 
 
 def _run(args):
-    streams = read_metadata(args.work).get("streams") or {}
+    if args.stream:
+        streams = {}
+        for entry in args.stream:
+            name, _, dict_file = entry.partition("=")
+            if not name or not dict_file:
+                raise CorpusError(f"--stream {entry!r}: expected NAME=DICT, e.g. train.word=dict.word.txt")
+            streams[name] = dict_file
+    else:
+        streams = read_metadata(args.work).get("streams") or {}
     binarize_streams(args.work, streams, args.workers)
 
 
 def main(argv=None) -> int:
     parser = pipeline.command_parser("fairseq_xling.text.binarize", __doc__)
     parser.add_argument("work", help="the prepared folder (preprocess.json, text/, dict.*.txt)")
+    parser.add_argument("--stream", action="append", help="NAME=DICT: binarise WORK/text/NAME with WORK/DICT "
+                        "(repeatable; default: the streams of WORK/preprocess.json)")
     parser.add_argument("--workers", type=int, default=1)
     return pipeline.run_command(parser, _run, argv)
 

@@ -50,7 +50,8 @@ def worker(rank, port, out_dir):
 def test_gathered_loss_equals_the_concatenated_batch(tmp_path):
     import json
 
-    mp.start_processes(worker, args=(free_port(), str(tmp_path)), nprocs=2, join=True, start_method="fork")
+    # spawn, not fork: forking a process with threads (pytest-xdist workers have them) can deadlock the child
+    mp.start_processes(worker, args=(free_port(), str(tmp_path)), nprocs=2, join=True, start_method="spawn")
     for rank in (0, 1):
         totals = json.loads((tmp_path / f"rank{rank}.json").read_text())
         for (symmetric, with_negatives), total in zip(CASES, totals):

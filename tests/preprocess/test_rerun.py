@@ -6,6 +6,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import time
 
 import pytest
@@ -120,10 +121,11 @@ def test_force_rebuilds_replaces_and_cleans_up_killed_runs(built, tmp_path):
 def test_sigterm_stops_the_pipeline_and_its_children_at_once(tmp_path):
     train = make_conll2002(tmp_path / "ned.train", NL_SENTENCES * 3)
     pid_file = tmp_path / "child.pid"
-    slow = tmp_path / "slow-preprocess"
-    slow.write_text(f"#!/usr/bin/env bash\necho $$ > {pid_file}\nexec sleep 120\n")
+    slow = tmp_path / "slow-python"  # the interpreter, but its binarising step hangs
+    slow.write_text(f"#!/usr/bin/env bash\nif [[ \"$*\" == *fairseq_xling.text.binarize* ]]; then\n"
+                    f"    echo $$ > {pid_file}\n    exec sleep 120\nfi\nexec {sys.executable} \"$@\"\n")
     slow.chmod(0o755)
-    env = dict(_script_env(), FAIRSEQ_PREPROCESS=str(slow))
+    env = dict(_script_env(), PYTHON=str(slow))
     process = subprocess.Popen(["bash", CONLL_SH, "--format", "conll2002", "--lang", "nl", "--train", str(train),
                                 "--dest", str(tmp_path / "bin")], stderr=subprocess.PIPE, text=True, env=env)
     deadline = time.monotonic() + 120
