@@ -27,7 +27,7 @@ demo: install
 	PATH=$(CURDIR)/$(VENV)/bin:$$PATH bash examples/demo/run.sh
 
 test: install
-	PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(PY) -m pytest -q tests
+	PATH=$(CURDIR)/$(VENV)/bin:$$PATH OMP_NUM_THREADS=1 $(PY) -m pytest -q -n 2 --dist loadfile tests
 
 bench: install
 	$(PIP) install -q -e '.[bench]'
