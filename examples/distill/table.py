@@ -2,9 +2,10 @@
 
 Retrieval: P@1 (cosine, every dev pair a candidate) per set and language, X->en / en->X. STS: Spearman x 100.
 """
-import json
 import sys
 from collections import defaultdict
+
+from fairseq_xling.evaluation.report import read_rows, read_times
 
 MODELS = {"teacher": "teacher (use-m3)", "distill": "BiLSTM-avg student, distilled",
           "baseline": "BiLSTM-avg student, similarity objective", "laser": "LASER-encoder student, distilled",
@@ -13,12 +14,7 @@ MODELS = {"teacher": "teacher (use-m3)", "distill": "BiLSTM-avg student, distill
 
 
 def main(results_path, times_path=None):
-    rows = [json.loads(line) for line in open(results_path, encoding="utf-8")]
-    times = {}
-    if times_path:
-        for line in open(times_path, encoding="utf-8"):
-            name, _, seconds = line.partition(":")
-            times[name.strip()] = seconds.strip()
+    rows, times = read_rows(results_path), read_times(times_path)
     retrieval = defaultdict(dict)  # (model, set) -> direction -> P@1
     sts = defaultdict(dict)  # model -> lang -> spearman
     for r in rows:
