@@ -4,12 +4,12 @@ from typing import Dict, Optional
 
 import numpy as np
 import torch
-from fairseq.data import FairseqDataset
 
 from fairseq_xling.data.parallel_dataset import collate_side, strip_eos
+from fairseq_xling.data.sized_dataset import SizedDataset
 
 
-class SidesDataset(FairseqDataset):
+class SidesDataset(SizedDataset):
     """Args:
         sides: side name -> indexed dataset (item i of each belongs to example i).
         lang, dictionary: their language and dictionary.
@@ -39,19 +39,6 @@ class SidesDataset(FairseqDataset):
             item["label"] = int(self.labels[index][0]) - self.label_dict.nspecial
         return item
 
-    def num_tokens(self, index):
-        return max(int(self.sizes[index]), 1)
-
-    def num_tokens_vec(self, indices):
-        return np.maximum(self.sizes[indices], 1)
-
-    def size(self, index):
-        return int(self.sizes[index])
-
-    def ordered_indices(self):
-        order = np.random.permutation(len(self))
-        return order[np.argsort(self.sizes[order], kind="mergesort")]
-
     def side(self, samples, name: str, head: Optional[str] = None, role: Optional[str] = None) -> dict:
         """Side ``name`` of the samples as the model's input, with the head (and its role) to run on it."""
         net_input = collate_side([s[name] for s in samples], self.dictionary.pad(), self.lang)
@@ -64,7 +51,3 @@ class SidesDataset(FairseqDataset):
     def base_batch(self, samples) -> dict:
         return {"id": torch.tensor([s["id"] for s in samples]), "nsentences": len(samples),
                 "ntokens": sum(len(s[name]) for s in samples for name in self.sides)}
-
-    @property
-    def supports_prefetch(self):
-        return False
