@@ -149,9 +149,10 @@ def make_tagging_data_bin(dest, sentences, valid=None, scheme="BIOES", lang=None
     return dest
 
 
-def make_translation_data_bin(dest, pairs, valid_pairs=None, meta=None):
+def make_translation_data_bin(dest, pairs, valid_pairs=None, meta=None, target_tokens=True):
     """The layout of preprocess/multilingual.sh for de-en: one dictionary shared by both languages (dict.de.txt =
-    dict.en.txt), {train,valid}.de-en.{de,en}; ``meta``: its preprocess.json."""
+    dict.en.txt; ending with the target-language tokens <2de> <2en> unless ``target_tokens`` is false),
+    {train,valid}.de-en.{de,en}; ``meta``: its preprocess.json."""
     import json
 
     os.makedirs(dest, exist_ok=True)
@@ -161,6 +162,8 @@ def make_translation_data_bin(dest, pairs, valid_pairs=None, meta=None):
         for w in p[0] + p[1]:
             joined.add_symbol(w)
     joined.finalize()
+    for lang in ("de", "en") if target_tokens else ():
+        joined.add_symbol(f"<2{lang}>", 0)
     for lang in ("de", "en"):
         joined.save(os.path.join(dest, f"dict.{lang}.txt"))
     for split, split_pairs in (("train", pairs), ("valid", valid_pairs)):

@@ -8,17 +8,26 @@ output dict; the target language arrives in it as ``tgt_lang`` (the model, or th
 ``lstm`` (Schwenk & Douze 2017; Artetxe & Schwenk 2019, LASER): an LSTM whose input at every step is
 [previous token embedding; sentence vector; target language embedding]: the sentence vector is the only thing
 the decoder knows about the source, which is what makes the encoder's vector language-agnostic.
+
+``transformer`` (Vaswani et al. 2017; Siddhant et al. 2020, MMTE): fairseq's Transformer decoder layers attending
+over the encoder's states. An encoder that takes the target language itself (``reads_target_lang``: MMTE's
+``<2xx>`` token, in the source or encoded separately) hands over the states to attend to as ``memory``; for any
+other encoder the decoder appends a learned target-language vector to the encoder's states, so the encoder still
+never sees the target language. With ``--share-all-embeddings`` the encoder's token table is also the decoder's
+input table and output layer (one joined vocabulary, as fairseq's ``--share-all-embeddings``).
 """
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 from fairseq.models import FairseqIncrementalDecoder
 from torch import Tensor
 
 from fairseq_xling.errors import UserError
+from fairseq_xling.modules.transformer import TransformerDecoderStack
 
-DECODERS = ("none", "lstm")
+DECODERS = ("none", "lstm", "transformer")
 
 
 class SentenceLSTMDecoder(FairseqIncrementalDecoder):
@@ -113,6 +122,70 @@ class SentenceLSTMDecoder(FairseqIncrementalDecoder):
         return int(1e6)
 
 
+class TransformerAttentionDecoder(FairseqIncrementalDecoder):
+    """Args:
+        dictionary: the (joined) target dictionary.
+        langs: target languages.
+        memory_dim: size of the encoder states attended to.
+        dim, layers, heads, ffn_dim, dropout, normalize_before: the Transformer's.
+        embed_tokens: an embedding table to share (the encoder's, tied input and output); else one of its own.
+        lang_slot: append a learned vector of the target language to the memory (for encoders that do not read the
+            target language).
+    """
+
+    def __init__(self, dictionary, langs: List[str], memory_dim: int, dim: int = 512, layers: int = 6,
+                 heads: int = 8, ffn_dim: int = 2048, dropout: float = 0.1, normalize_before: bool = False,
+                 embed_tokens: Optional[nn.Embedding] = None, lang_slot: bool = True, max_positions: int = 1024):
+        super().__init__(dictionary)
+        if embed_tokens is None:
+            embed_tokens = nn.Embedding(len(dictionary), dim, padding_idx=dictionary.pad())
+            nn.init.normal_(embed_tokens.weight, 0.0, dim ** -0.5)  # fairseq's, for inputs scaled by sqrt(dim)
+            nn.init.zeros_(embed_tokens.weight[dictionary.pad()])
+        elif embed_tokens.embedding_dim != dim or embed_tokens.num_embeddings != len(dictionary):
+            raise UserError(f"shared embeddings: the encoder's table is {tuple(embed_tokens.weight.shape)}, the "
+                            f"decoder needs {len(dictionary)} x {dim} (set --decoder-embed-dim to the encoder's size)")
+        self.embed_tokens = embed_tokens
+        self.langs = {lang: i for i, lang in enumerate(langs)}
+        self.embed_langs = nn.Embedding(len(langs), memory_dim) if lang_slot else None
+        self.transformer = TransformerDecoderStack(dim, layers, heads, ffn_dim, dropout,
+                                                   normalize_before=normalize_before, max_positions=max_positions,
+                                                   memory_dim=memory_dim)
+
+    def memory(self, encoder_out: Dict) -> Tuple[Tensor, Tensor]:
+        """The states attended to, B x M x C, and their padding mask B x M."""
+        if "memory" in encoder_out:  # the encoder has put the target language in
+            return encoder_out["memory"], encoder_out["memory_pad_mask"]
+        tgt_lang = encoder_out.get("tgt_lang")
+        if tgt_lang not in self.langs:
+            raise UserError(f"the decoder writes {', '.join(self.langs)}; asked for tgt_lang={tgt_lang!r}")
+        states, pad_mask = encoder_out["token_features"], encoder_out["pad_mask"]
+        if self.embed_langs is None:
+            return states, pad_mask
+        bsz = states.size(0)
+        lang = self.embed_langs.weight[self.langs[tgt_lang]].view(1, 1, -1).expand(bsz, 1, -1)
+        return torch.cat([states, lang], dim=1), torch.cat([pad_mask, pad_mask.new_zeros(bsz, 1)], dim=1)
+
+    def forward(self, prev_output_tokens, encoder_out: Optional[Dict] = None,
+                incremental_state: Optional[Dict[str, Dict[str, Optional[Tensor]]]] = None,
+                output_mask: Optional[Tensor] = None, **kwargs):
+        """prev_output_tokens: B x T (the target shifted right, starting with </s>) -> (logits B x T x V, extra).
+        With ``incremental_state`` only the last token is read (its position: T - 1) and the layers keep the
+        earlier keys and values. With ``output_mask`` (B x T bool) only the masked positions' logits (N x V)."""
+        start = 0
+        if incremental_state is not None:
+            start = prev_output_tokens.size(1) - 1
+            prev_output_tokens = prev_output_tokens[:, -1:]
+        memory, memory_pad_mask = self.memory(encoder_out)
+        h = self.transformer(self.embed_tokens(prev_output_tokens), memory, memory_pad_mask, start,
+                             incremental_state)  # B x T x C
+        if output_mask is not None:  # training: the output layer only where there is a target token
+            h = h[output_mask]  # N x C
+        return F.linear(h, self.embed_tokens.weight), {"attn": None}
+
+    def max_positions(self):
+        return self.transformer.max_positions
+
+
 def build_decoder(cfg, task, encoder) -> Optional[FairseqIncrementalDecoder]:
     """The decoder ``cfg.decoder`` names (None for ``none``), writing the task's joined word vocabulary."""
     if cfg.decoder not in DECODERS:
@@ -129,6 +202,18 @@ def build_decoder(cfg, task, encoder) -> Optional[FairseqIncrementalDecoder]:
     if not vocab.joined:
         raise UserError("--decoder needs one vocabulary shared by every language (a joined dictionary, e.g. "
                          "sub-words learned over all languages); this run has one dictionary per language")
-    return SentenceLSTMDecoder(next(iter(vocab.dicts.values())), vocab.langs, encoder.sentence_dim,
+    dictionary = next(iter(vocab.dicts.values()))
+    if cfg.decoder == "transformer":
+        shared = None
+        if cfg.share_all_embeddings:
+            shared = getattr(encoder, "embed_tokens", None)
+            if not isinstance(shared, nn.Embedding):
+                raise UserError(f"--share-all-embeddings: the encoder {type(encoder).__name__} has no token table "
+                                f"to share")
+        return TransformerAttentionDecoder(dictionary, vocab.langs, encoder.output_dim, cfg.decoder_embed_dim,
+                                           cfg.decoder_layers, cfg.decoder_attention_heads, cfg.decoder_ffn_embed_dim,
+                                           cfg.decoder_dropout, cfg.decoder_normalize_before, shared,
+                                           lang_slot=not getattr(encoder, "reads_target_lang", False))
+    return SentenceLSTMDecoder(dictionary, vocab.langs, encoder.sentence_dim,
                                cfg.decoder_embed_dim, cfg.decoder_hidden_size, cfg.decoder_layers,
                                cfg.decoder_lang_dim, cfg.decoder_dropout, cfg.decoder_init == "sentence")

@@ -12,7 +12,8 @@ The contract:
   output, and returns both outputs in one dict; heads that do not read encoder states (skip-gram) get the
   encoder itself. Criteria read these outputs only (see ``criterions/``);
 - with a decoder (``--decoder``, ``models/decoders.py``) ``model(..., prev_output_tokens=, tgt_lang=)`` adds the
-  decoder's ``logits``, and the model keeps fairseq's encoder-decoder contract (``model.encoder``'s
+  decoder's ``logits``; an encoder with ``reads_target_lang`` (MMTE's ``<2xx>`` token) is given ``tgt_lang`` then,
+  and only then, and adds the states the decoder attends to (``memory``, ``memory_pad_mask``); and the model keeps fairseq's encoder-decoder contract (``model.encoder``'s
   ``forward_torchscript`` / ``reorder_encoder_out``, ``model.decoder`` incremental), so fairseq's
   SequenceGenerator decodes with it.
 """
@@ -61,11 +62,18 @@ class XlingModelConfig(FairseqDataclass):
     no_lang_specific_layer: bool = field(default=False, metadata={
         "help": "tagging heads without the gated language-specific linear layer (Lin et al. 2018 ablation)"})
     decoder: str = field(default="none", metadata={
-        "help": "none | lstm (LASER's: [previous token; sentence vector; target language] -> LSTM); with a "
-                "decoder the model runs in fairseq's SequenceGenerator (fairseq-generate)"})
-    decoder_embed_dim: int = field(default=320, metadata={"help": "decoder token embedding size"})
+        "help": "none | lstm (LASER's: [previous token; sentence vector; target language] -> LSTM) | transformer "
+                "(attention over the encoder's states); with a decoder the model runs in fairseq's "
+                "SequenceGenerator (fairseq-generate)"})
+    decoder_embed_dim: int = field(default=320, metadata={
+        "help": "decoder token embedding size (the transformer decoder's model size)"})
     decoder_hidden_size: int = field(default=2048, metadata={"help": "decoder LSTM size"})
-    decoder_layers: int = field(default=1, metadata={"help": "decoder LSTM layers"})
+    decoder_layers: int = field(default=1, metadata={"help": "decoder layers"})
+    decoder_attention_heads: int = field(default=8, metadata={"help": "transformer decoder attention heads"})
+    decoder_ffn_embed_dim: int = field(default=2048, metadata={"help": "transformer decoder feed-forward size"})
+    decoder_normalize_before: bool = field(default=False, metadata={"help": "pre-norm transformer decoder layers"})
+    share_all_embeddings: bool = field(default=False, metadata={
+        "help": "the encoder's token table is also the transformer decoder's input table and output layer"})
     decoder_lang_dim: int = field(default=32, metadata={"help": "target language embedding size"})
     decoder_dropout: float = field(default=0.1, metadata={"help": "dropout on the decoder's input and output"})
     decoder_init: str = field(default="zero", metadata={
@@ -105,6 +113,8 @@ class XlingEncoder(nn.Module):
 
     vocab_tables: Dict[str, str] = {}
     extra_inputs: Tuple[str, ...] = ()  # batch inputs it reads besides the tokens (e.g. src_chars)
+    # whether forward takes ``tgt_lang`` (translation only) and then puts the decoder's ``memory`` in its output
+    reads_target_lang = False
 
     def __init__(self, vocabs: Dict[str, MultilingualVocab]):
         super().__init__()
@@ -118,6 +128,8 @@ class XlingEncoder(nn.Module):
         """fairseq's SequenceGenerator entry point: the encoder's inputs from ``net_input``; the target language
         (for the decoder, never for the encoder) is carried in the output as ``tgt_lang``."""
         inputs = {k: v for k, v in net_input.items() if k not in ("prev_output_tokens", "tgt_lang")}
+        if self.reads_target_lang:
+            inputs["tgt_lang"] = net_input.get("tgt_lang")
         return dict(self.forward(**inputs), tgt_lang=net_input.get("tgt_lang"))
 
     def reorder_encoder_out(self, encoder_out: dict, new_order: torch.Tensor) -> dict:
@@ -203,6 +215,8 @@ class XlingModel(BaseFairseqModel):
             return self.heads[head](self.encoder, **inputs)
         extra = {k: inputs.pop(k) for k in ENCODER_INPUTS if k in inputs}  # data gives them to any encoder
         extra = {k: v for k, v in extra.items() if k in self.encoder.extra_inputs}
+        if tgt_lang is not None and self.encoder.reads_target_lang:
+            extra["tgt_lang"] = tgt_lang
         out = self.encoder(src_tokens, src_lengths, src_lang, head=head, **extra)
         if head is not None:
             out.update(self.heads[head](out, src_lang, **inputs))

@@ -38,3 +38,9 @@ def check_lang(code: str, option: str = "language") -> str:
         return check_lang_code(code, option)
     except ValueError as err:
         raise CorpusError(str(err)) from None
+
+
+def target_token(lang: str) -> str:
+    """The dictionary symbol that names target language ``lang`` in translation (Johnson et al. 2017's ``<2xx>``):
+    joined dictionaries of preprocess/multilingual.sh end with one per language."""
+    return f"<2{lang}>"

@@ -7,7 +7,8 @@ sub-word model (SentencePiece or subword-nmt BPE, :mod:`fairseq_xling.text.subwo
 text drawn from the languages with a temperature (:func:`sampling_probabilities`; Arivazhagan et al. 2019,
 "Massively Multilingual Neural Machine Translation in the Wild"; Siddhant et al. 2020), so that small languages
 get pieces of their own. It is applied to all text, training pairs longer than ``--max-len`` sub-words are
-dropped, and one dictionary counted over all encoded training text serves every language. With ``--subword none``
+dropped, and one dictionary counted over all encoded training text serves every language; it ends with one
+target-language token ``<2xx>`` per language (Johnson et al. 2017; read by ``xling_mmte``). With ``--subword none``
 the tokenized words are the tokens, and each language gets a dictionary of its own training text (``--joined``:
 one over all languages).
 
@@ -41,7 +42,7 @@ import numpy as np
 from fairseq_xling.text import pipeline
 from fairseq_xling.text.corpus import read_parallel
 from fairseq_xling.text.dictionary import by_count, count_tokens, write_dict
-from fairseq_xling.text.languages import check_lang
+from fairseq_xling.text.languages import check_lang, target_token
 from fairseq_xling.text.lines import CorpusError, count_lines, read_lines, write_lines
 from fairseq_xling.text.streams import NLI_LABELS, Triplet, read_documents, read_nli, read_response_pairs, triplets
 from fairseq_xling.text.subword import (MODEL_FILES, SPM_MODEL_TYPES, SUBWORD_KINDS, SubwordEncoder,
@@ -687,6 +688,8 @@ class Preparer(pipeline.Preparer):
                 of_lang = "" if joined else f" of {lang}"
                 raise CorpusError(f"--min-count {a.min_count}: no {self.unit[:-1]}{of_lang} occurs that often in the "
                                   f"training text; expected a smaller min count")
+            if joined:  # last, so the learned entries keep their ids
+                entries += [(target_token(t), 0) for t in self.langs if target_token(t) not in counters[lang]]
             sizes[lang] = write_dict(entries, os.path.join(self.out_dir, f"dict.{lang}.txt"))
         if joined:
             self.log(f"dictionary (min count {a.min_count}): {sizes[self.langs[0]]} {self.unit}, written as "

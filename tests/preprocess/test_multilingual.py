@@ -205,6 +205,8 @@ def test_layout_dictionaries_and_binaries(run, request):
         for lang in pair.split("-"))
     dicts = {lang: (dest / f"dict.{lang}.txt").read_text() for lang in ("de", "en", "fr")}
     assert dicts["de"] == dicts["en"] == dicts["fr"]
+    # it ends with the target-language tokens of xling_mmte, which no text contains
+    assert [line.split()[0] for line in dicts["de"].splitlines()[-3:]] == ["<2de>", "<2en>", "<2fr>"]
     for split, pair in (("train", "de-en"), ("valid", "de-en"), ("train", "fr-en")):
         assert_binaries_decode_to_text(dest, pair, split)
     assert not [name for name in os.listdir(dest.parent) if name.startswith(".bin.tmp")]

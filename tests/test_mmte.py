@@ -1,0 +1,122 @@
+"""MMTE (Siddhant et al. 2020): the Transformer encoder-decoder, its two ways of naming the target language, the
+Transformer decoder on any encoder, incremental decoding, and a tiny model trained by fairseq-train that
+fairseq-generate and the hub decode alike."""
+import re
+
+import pytest
+import torch
+
+from fairseq_xling.hub_interface import XlingHubInterface
+from tests.utils import (build_in_process, fairseq_cli, first_batches, make_translation_data_bin, synthetic_corpus,
+                         train_args)
+
+TINY = ["--encoder-embed-dim", "32", "--encoder-ffn-embed-dim", "64", "--decoder-embed-dim", "32",
+        "--decoder-ffn-embed-dim", "64", "--lr", "0.005", "--batch-size", "16"]
+# the BiLSTM encoder (64-d states) with a 32-d Transformer decoder
+LSTM_TRANSFORMER = ["--embed-dim", "32", "--encoder-hidden-size", "32", "--decoder", "transformer",
+                    "--decoder-embed-dim", "32", "--decoder-ffn-embed-dim", "64", "--decoder-layers", "2",
+                    "--decoder-attention-heads", "2", "--lr", "0.005", "--batch-size", "16"]
+BOTH = "translation:de-en,translation:en-de"
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    pairs = synthetic_corpus(160, vocab=8, min_len=2, max_len=5)
+    return make_translation_data_bin(str(tmp_path_factory.mktemp("data")), pairs, valid_pairs=pairs[:24])
+
+
+def mmte(data, mode, *extra):
+    _, task, model, _ = build_in_process(data, "/tmp/unused", *TINY, "--target-token", mode, *extra,
+                                         arch="xling_mmte_tiny", objectives=BOTH)
+    model.eval()
+    return task, model, dict(first_batches(task)[0]["net_input"])
+
+
+@pytest.mark.parametrize("mode", ["source", "separate"])
+def test_only_the_source_variant_lets_the_source_states_see_the_target_language(data, mode):
+    task, model, net = mmte(data, mode)
+    with torch.no_grad():
+        to_en, to_de = model(**dict(net, tgt_lang="en")), model(**dict(net, tgt_lang="de"))
+        alone = model(net["src_tokens"], net["src_lengths"], net["src_lang"])  # fine-tuning, hub: no token
+    same = all(torch.equal(a, b) for a, b in zip(to_en["layers"], to_de["layers"]))
+    assert same == (mode == "separate")
+    assert torch.equal(to_en["sentence_emb"], alone["sentence_emb"]) == (mode == "separate")
+    assert not torch.allclose(to_en["logits"], to_de["logits"])  # the decoder knows the target either way
+    # the contract's states are the source tokens'; the decoder's memory holds the target token besides
+    bsz, length = net["src_tokens"].shape
+    assert to_en["token_features"].shape[:2] == (bsz, length) and to_en["memory"].shape[:2] == (bsz, length + 1)
+    assert "memory" not in alone
+    assert model.decoder.embed_tokens is model.encoder.embed_tokens  # tied input, output and encoder tables
+
+
+def test_the_separate_variant_encodes_the_target_token_alone(data):
+    task, model, net = mmte(data, "separate")
+    d = task.target_dictionary
+    with torch.no_grad():
+        out = model(**dict(net, tgt_lang="en"))
+        token = torch.tensor([[d.index("<2en>")]])
+        alone = model(token, torch.tensor([1]), "de")["token_features"][0, 0]
+    assert torch.allclose(out["memory"][:, -1], alone.expand_as(out["memory"][:, -1]), atol=1e-6)
+    assert not out["memory_pad_mask"][:, -1].any()
+
+
+@pytest.mark.parametrize("arch,options", [("xling_mmte_tiny", TINY + ["--target-token", "source"]),
+                                          ("xling_mmte_tiny", TINY + ["--target-token", "separate"]),
+                                          ("xling_laser_lstm_tiny", LSTM_TRANSFORMER)])
+def test_incremental_decoding_equals_teacher_forcing(data, arch, options):
+    _, task, model, _ = build_in_process(data, "/tmp/unused", *options, arch=arch, objectives=BOTH)
+    model.eval()
+    net = dict(first_batches(task)[0]["net_input"])
+    prev = net.pop("prev_output_tokens")
+    with torch.no_grad():
+        full = model(**net, prev_output_tokens=prev)["logits"]  # B x T x V
+        encoder_out = model.encoder.forward_torchscript(net)
+        state = {}
+        steps = [model.decoder(prev[:, : t + 1], encoder_out=encoder_out, incremental_state=state)[0][:, -1]
+                 for t in range(prev.size(1))]
+    assert torch.allclose(torch.stack(steps, 1), full, atol=1e-5)
+
+
+def test_the_transformer_decoder_tells_another_encoder_the_target_language(data):
+    _, task, model, _ = build_in_process(data, "/tmp/unused", *LSTM_TRANSFORMER, arch="xling_laser_lstm_tiny",
+                                         objectives=BOTH)
+    model.eval()
+    net = dict(first_batches(task)[0]["net_input"])
+    with torch.no_grad():
+        to_en, to_de = model(**dict(net, tgt_lang="en")), model(**dict(net, tgt_lang="de"))
+    assert all(torch.equal(a, b) for a, b in zip(to_en["layers"], to_de["layers"]))
+    assert not torch.allclose(to_en["logits"], to_de["logits"])
+    assert model.decoder.embed_langs is not None
+
+
+def test_a_dictionary_without_target_tokens_is_a_clear_error(tmp_path):
+    data = make_translation_data_bin(str(tmp_path / "old"), synthetic_corpus(16), target_tokens=False)
+    with pytest.raises(ValueError, match="no <2en> token .* preprocess/multilingual.sh"):
+        build_in_process(data, "/tmp/unused", *TINY, arch="xling_mmte_tiny", objectives="translation:de-en")
+    with pytest.raises(ValueError, match="--target-token 'both'"):
+        build_in_process(data, "/tmp/unused", *TINY, "--target-token", "both", arch="xling_mmte_tiny",
+                         objectives="translation:de-en")
+
+
+@pytest.mark.parametrize("mode", ["source", "separate"])
+def test_mmte_trains_then_fairseq_generate_and_the_hub_translate_alike(data, tmp_path, mode):
+    save = tmp_path / "ckpt"
+    log = fairseq_cli("train", *train_args(data, save, *TINY, "--target-token", mode, "--max-epoch", "45",
+                                           "--no-epoch-checkpoints", arch="xling_mmte_tiny", objectives=BOTH),
+                      check=False)
+    assert log.returncode == 0, log.stderr[-3000:]
+    for src, tgt in (("de", "en"), ("en", "de")):
+        result = fairseq_cli("generate", data, "--user-dir", train_args(data, save)[2], "--task", "xling_multitask",
+                             "--objectives", f"translation:{src}-{tgt}", "--path", save / "checkpoint_last.pt",
+                             "--gen-subset", "valid", "--beam", "3", "--batch-size", "8", "--scoring", "sacrebleu",
+                             "--cpu", check=False)
+        assert result.returncode == 0, result.stderr[-3000:]
+        out = result.stdout + result.stderr
+        bleu = float(re.search(r"BLEU = ([\d.]+)", out).group(1))
+        assert bleu > 90, out[-2000:]  # the valid pairs are training pairs here: the model has learned them
+        sources = dict(re.findall(r"^S-(\d+)\t(.*)$", out, re.M))
+        hypotheses = {i: h for i, _, h in re.findall(r"^H-(\d+)\t(\S+)\t(.*)$", out, re.M)}
+        ids = sorted(sources, key=int)
+        hub = XlingHubInterface.from_pretrained(str(save), "checkpoint_last.pt")
+        assert hub.translate([sources[i] for i in ids], src=src, tgt=tgt, beam=3, tokenized=True) == \
+            [hypotheses[i] for i in ids]
