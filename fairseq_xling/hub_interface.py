@@ -87,15 +87,25 @@ class XlingHubInterface(nn.Module):
     def device(self):
         return next(self.model.parameters()).device
 
+    def reading_lang(self, lang: str) -> str:
+        """The language whose dictionary and text pipeline read text of ``lang``: ``lang`` itself, or, when the
+        model never saw ``lang`` but its languages share one vocabulary (joined sub-words), its first language, so
+        that a model fine-tuned on English reads German (zero-shot transfer)."""
+        vocab = self.task.vocab
+        if lang in vocab.dicts:
+            return lang
+        if vocab.joined:
+            return vocab.langs[0]
+        raise ValueError(f"the model knows no language {lang!r}; it has {', '.join(vocab.langs)}")
+
     def tokenize(self, sentence: str, lang: str) -> str:
         """Raw text -> the space-separated tokens (words or sub-words) the model reads."""
-        return self.task.text_encoder(lang)(sentence)
+        return self.task.text_encoder(self.reading_lang(lang))(sentence)
 
     def _token_ids(self, sentences: List[str], lang: str, tokenized: bool, numbers: Optional[List[int]] = None):
         """Token ids of the sentences, concatenated, and each sentence's length (one dictionary look-up per
         token and no per-sentence tensor). ``numbers``: the sentences' numbers in error messages."""
-        if lang not in self.task.vocab.dicts:
-            raise ValueError(f"the model knows no language {lang!r}; it has {', '.join(self.task.vocab.langs)}")
+        lang = self.reading_lang(lang)
         dictionary = self.task.vocab.dicts[lang]
         split = str.split if tokenized else self.task.text_encoder(lang).tokens
         tokens = [split(sentence) for sentence in sentences]
@@ -118,6 +128,7 @@ class XlingHubInterface(nn.Module):
                 numbers: Optional[List[int]] = None) -> dict:
         """A right-padded batch of the sentences: the model's ``net_input``, on the model's device. Encoders that
         embed words their dictionary lacks from the words' text (hashed n-grams) also get ``src_words``."""
+        lang = self.reading_lang(lang)
         ids, lengths, words = self._token_ids(sentences, lang, tokenized, numbers)
         tokens = np.full((len(lengths), lengths.max()), self.task.vocab.pad(lang), dtype=np.int64)  # B x T
         tokens[np.arange(tokens.shape[1]) < lengths[:, None]] = ids  # row by row, as ids are laid out
@@ -196,9 +207,10 @@ class XlingHubInterface(nn.Module):
     def tag(self, sentences: List[List[str]], lang: str, task: Optional[str] = None,
             progress: bool = False) -> List[List[str]]:
         """Tags of pre-tokenised sentences from a model with tagging heads, as the model's tag strings (its
-        training scheme, e.g. BIOES). ``task`` picks the head (ner, pos); default: the only one."""
-        from fairseq_xling.data.tagging_dataset import collate_tagged
-        from fairseq_xling.text.conll import fairseq_token
+        training scheme, e.g. BIOES). ``task`` picks the head (ner, pos); default: the only one. A head trained on
+        sub-words (``conll.sh --subword-from``) gets each word split into the checkpoint's sub-words and gives one
+        tag per word all the same."""
+        from fairseq_xling.data.tagging_dataset import collate_subword_tagged, collate_tagged
 
         sentences = token_lists(sentences, "tag")
         heads = self.tag_heads
@@ -207,9 +219,36 @@ class XlingHubInterface(nn.Module):
         task = task or (next(iter(heads)) if len(heads) == 1 else None)
         if task not in heads:
             raise ValueError(f"task={task!r}: the model tags {', '.join(heads)}")
-        if lang not in self.task.vocabs["word"].dicts:
-            raise ValueError(f"the model knows no language {lang!r}; "
-                             f"it has {', '.join(self.task.vocabs['word'].langs)}")
+        lang = self.reading_lang(lang)
+        head = tagging_head(task)
+        words = self.task.vocabs["word"].dicts[lang]
+        if self.model.heads[head].pool is not None:
+            items = self._subword_tag_items(sentences, lang)
+            lengths = [len(item["subwords"]) for item in items]
+
+            def collate(batch):
+                return collate_subword_tagged(batch, words.pad(), lang, head, with_tags=False)
+        else:
+            items = self._word_tag_items(sentences, lang)
+            lengths = [len(item["words"]) for item in items]
+            chars = self.task.vocabs["char"].dicts[lang]
+
+            def collate(batch):
+                return collate_tagged(batch, words.pad(), chars.pad(), lang, head, with_tags=False)
+        out = [None] * len(sentences)
+        for batch in tqdm(list(self.batches(lengths)), desc=f"tag {lang}", disable=not progress, unit="batch"):
+            sample = collate([items[i] for i in batch])
+            net_input = {k: v.to(self.device) if torch.is_tensor(v) else v for k, v in sample["net_input"].items()}
+            mask = sample["tag_mask"].to(self.device)
+            paths = self.model(**net_input)["predictions"]  # B x T (words)
+            for row, i in enumerate(batch):
+                out[i] = [heads[task][t] for t in paths[row][mask[row]].tolist()]
+        return out
+
+    def _word_tag_items(self, sentences: List[List[str]], lang: str) -> List[dict]:
+        """The items of :func:`~fairseq_xling.data.tagging_dataset.collate_tagged`: word and character ids."""
+        from fairseq_xling.text.conll import fairseq_token
+
         if "char" not in self.task.vocabs or lang not in self.task.vocabs["char"].dicts:
             raise ValueError(f"the model has no character vocabulary for {lang!r}")
         words, chars = self.task.vocabs["word"].dicts[lang], self.task.vocabs["char"].dicts[lang]
@@ -220,16 +259,71 @@ class XlingHubInterface(nn.Module):
             items.append({"id": i, "words": torch.tensor([words.index(t.lower() if lowercase else t) for t in tokens]),
                           "chars": [torch.tensor([chars.index(c) for c in t]) for t in tokens],
                           "tags": torch.zeros(len(tokens), dtype=torch.long)})
-        out = [None] * len(sentences)
-        batches = list(self.batches([len(item["words"]) for item in items]))
-        for batch in tqdm(batches, desc=f"tag {lang}", disable=not progress, unit="batch"):
-            sample = collate_tagged([items[i] for i in batch], words.pad(), chars.pad(), lang, tagging_head(task),
-                                    with_tags=False)
-            net_input = {k: v.to(self.device) if torch.is_tensor(v) else v for k, v in sample["net_input"].items()}
-            mask = sample["tag_mask"].to(self.device)
-            paths = self.model(**net_input)["predictions"]  # B x T
-            for row, i in enumerate(batch):
-                out[i] = [heads[task][t] for t in paths[row][mask[row]].tolist()]
+        return items
+
+    def _subword_tag_items(self, sentences: List[List[str]], lang: str) -> List[dict]:
+        """The items of :func:`~fairseq_xling.data.tagging_dataset.collate_subword_tagged`: each word split on its
+        own by the checkpoint's sub-word model (lowercased first if the data was), as conll.sh split it."""
+        from fairseq_xling.modules.word_pooling import word_index_from_counts
+        from fairseq_xling.text.conll import fairseq_token
+
+        encoder = self.task.text_encoder(lang)
+        if encoder.bpe is None:
+            raise ValueError(f"the checkpoint carries no sub-word model for {lang!r}, but its tag head reads "
+                             f"sub-words")
+        dictionary = self.task.vocabs["word"].dicts[lang]
+        pieces: Dict[str, List[int]] = {}  # word -> its piece ids
+        items = []
+        for i, tokens in enumerate(sentences):
+            ids = []
+            for token in map(fairseq_token, tokens):
+                if token not in pieces:
+                    split = encoder.bpe.encode(token.lower() if encoder.lowercase else token).split()
+                    pieces[token] = [dictionary.index(p) for p in split] or [dictionary.unk()]
+                ids.append(pieces[token])
+            items.append({"id": i, "subwords": torch.tensor([p for word in ids for p in word]),
+                          "word_index": word_index_from_counts(torch.tensor([len(word) for word in ids])),
+                          "tags": torch.zeros(len(ids), dtype=torch.long)})
+        return items
+
+    @property
+    def nli_classes(self) -> List[str]:
+        """The class names of the model's NLI head (trained with an ``nli`` objective), in its output order."""
+        from fairseq_xling.data.objectives.nli import NliDataset
+
+        names = [meta["classes"] for meta in self.task.data_meta.values() if "classes" in meta]
+        if NliDataset.head not in self.model.heads or not names:
+            raise UserError("the model has no NLI head (train or fine-tune it with an nli objective)")
+        return list(names[0])
+
+    @torch.no_grad()
+    def classify(self, premises: List[str], hypotheses: List[str], lang: str, tokenized: bool = False,
+                 progress: bool = False) -> List[str]:
+        """The NLI head's class of each (premise, hypothesis) pair: ``joint=true`` heads read the pair as one input,
+        premise </s> hypothesis, as trained; the others read the two sentences' encodings."""
+        from fairseq_xling.data.objectives.nli import NliDataset
+        from fairseq_xling.models.heads import JointClassificationHead
+
+        premises, hypotheses = sentence_list(premises, "classify"), sentence_list(hypotheses, "classify")
+        if len(premises) != len(hypotheses):
+            raise UserError(f"classify: {len(premises)} premises but {len(hypotheses)} hypotheses")
+        classes, head = self.nli_classes, NliDataset.head
+        joint = isinstance(self.model.heads[head], JointClassificationHead)
+        if not tokenized:
+            premises = [self.tokenize(s, lang) for s in premises]
+            hypotheses = [self.tokenize(s, lang) for s in hypotheses]
+        lengths = [p.count(" ") + h.count(" ") + 2 for p, h in zip(premises, hypotheses)]
+        out = [None] * len(premises)
+        for batch in tqdm(list(self.batches(lengths)), desc=f"classify {lang}", disable=not progress, unit="batch"):
+            if joint:  # the sentence end separates the two, as JointNliDataset joins them
+                pairs = [f"{premises[i]} {self.task.vocab.dicts[lang].eos_word} {hypotheses[i]}" for i in batch]
+                logits = self.model(**self.collate(pairs, lang, tokenized=True, numbers=batch), head=head)["logits"]
+            else:
+                first = self.collate([premises[i] for i in batch], lang, tokenized=True, numbers=batch)
+                second = self.collate([hypotheses[i] for i in batch], lang, tokenized=True, numbers=batch)
+                logits = self.model(head=head, first=first, second=second)["logits"]
+            for i, k in zip(batch, logits.argmax(-1).tolist()):
+                out[i] = classes[k]
         return out
 
     @torch.no_grad()

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Tagging corpora (CoNLL-2002/2003 NER, WikiANN / PAN-X, UD CoNLL-U, XTREME UD-POS) -> fairseq data-bin
-# with three aligned streams per split: words, characters and tags.
+# with three aligned streams per split: words, characters and tags; with --subword-from DATA_BIN: the words'
+# sub-words (DATA_BIN's model and dictionary), the number of sub-words of each word, and tags.
 #
 #   preprocess/conll.sh --format conll2002 --lang nl --train ned.train --valid ned.testa --dest DIR [options]
 #
@@ -32,6 +33,10 @@ selection and vocabulary
   --lowercase                  lowercase the word stream (characters keep their case)
   --word-dict F --char-dict F --tag-dict F   reuse dictionaries (e.g. from another language's DEST);
                                repeat an option to use the union of several (counts summed)
+sub-words (for encoders trained on a data-bin of preprocess/multilingual.sh --subword spm|bpe)
+  --subword-from DATA_BIN      split each word on its own into DATA_BIN's sub-words; DEST gets
+                               {split}.{subword,pieces,tag} (pieces = sub-words per word), DATA_BIN's joined
+                               dictionary as dict.subword.txt and its model; no word/char streams (--tag-dict only)
 output
   --dest DIR                   the data-bin to create
   --force                      rebuild DEST when it was made by another request
@@ -42,7 +47,7 @@ EOF
 }
 
 FORMAT="" LANG_CODE="" TASK="" DEST="" ENCODING=utf-8 SCHEME=BIOES INPUT_SCHEME=""
-MAX_SENTENCES=0 MIN_COUNT=1 REPAIR=0 DROP_OVERLAP=0 LOWERCASE=0 KEEP_TEXT=1 WORKERS=1
+MAX_SENTENCES=0 MIN_COUNT=1 REPAIR=0 DROP_OVERLAP=0 LOWERCASE=0 KEEP_TEXT=1 WORKERS=1 SUBWORD_FROM=""
 declare -A SPLIT_FILE=()
 DICT_ARGS=()
 
@@ -71,6 +76,7 @@ while [[ $# -gt 0 ]]; do
         --max-sentences) MAX_SENTENCES="$val" ;;
         --min-count) MIN_COUNT="$val" ;;
         --word-dict|--char-dict|--tag-dict) require_file "$val" "$opt"; DICT_ARGS+=("$opt" "$val") ;;
+        --subword-from) [[ -d "$val" ]] || die "$val: no such directory (given by $opt)"; SUBWORD_FROM="$val" ;;
         --workers) WORKERS="$val" ;;
         *) echo "unknown option: $opt" >&2; usage ;;
     esac
@@ -104,15 +110,19 @@ done
 [[ $REPAIR == 0 ]] || prepare_args+=(--repair)
 [[ $DROP_OVERLAP == 0 ]] || prepare_args+=(--drop-overlap)
 [[ $LOWERCASE == 0 ]] || prepare_args+=(--lowercase)
+[[ -z "$SUBWORD_FROM" ]] || prepare_args+=(--subword-from "$SUBWORD_FROM")
 run_step "$PYTHON" -m fairseq_xling.text.conll prepare "${prepare_args[@]}"
 
-# ---- binarise each stream with its dictionary: {split}.{word,char,tag}.{bin,idx}, aligned by sentence, in one
-# process (fairseq-preprocess's own binariser, without its start-up once per stream)
+# ---- binarise each stream with its dictionary: {split}.{word,char,tag}.{bin,idx} (or {split}.{subword,tag}: the
+# pieces-per-word stream {split}.pieces is binarised by prepare), aligned by sentence, in one process
+# (fairseq-preprocess's own binariser, without its start-up once per stream)
 TEXT="$WORK/text"
+STREAMS=(word char tag)
+[[ -z "$SUBWORD_FROM" ]] || STREAMS=(subword tag)
 stream_args=()
 for split in train valid test; do
     [[ -n "${SPLIT_FILE[$split]:-}" ]] || continue
-    for stream in word char tag; do
+    for stream in "${STREAMS[@]}"; do
         stream_args+=(--stream "$split.$stream=dict.$stream.txt")
     done
 done
@@ -120,7 +130,7 @@ log "binarise ${stream_args[*]}"
 run_step "$PYTHON" -m fairseq_xling.text.binarize "$WORK" "${stream_args[@]}" --workers "$WORKERS"
 # the streams were only fairseq-preprocess input; text/{split}.tsv stays as the readable copy
 for split in train valid test; do
-    rm -f "$TEXT/$split.word" "$TEXT/$split.char" "$TEXT/$split.tag"
+    for stream in "${STREAMS[@]}"; do rm -f "$TEXT/$split.$stream"; done
 done
 [[ $KEEP_TEXT == 1 ]] || rm -rf "$TEXT"
 

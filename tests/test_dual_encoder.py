@@ -5,43 +5,10 @@ import torch
 
 from fairseq_xling.evaluation.retrieval import precision_at_k
 from fairseq_xling.hub_interface import XlingHubInterface
-from tests.utils import build_in_process, fairseq_cli, make_data_bin, run_main, synthetic_corpus, train_args
+from tests.utils import (add_multitask_data, build_in_process, fairseq_cli, make_data_bin, run_main,
+                         synthetic_corpus, train_args)
 
 PAIRS = synthetic_corpus(32, vocab=14, seed=11)
-
-
-def add_multitask_data(data, lang="en", seed=0):
-    """Quick-thought triplets, conversation pairs and NLI pairs of ``lang`` in the layout of
-    preprocess/multilingual.sh, from the words of the pairs' dictionary."""
-    import os
-
-    from fairseq.data import Dictionary
-
-    from tests.utils import _write_dataset
-
-    d = Dictionary.load(os.path.join(data, f"dict.{lang}.txt"))
-    rng = np.random.default_rng(seed)
-    words = [w for w in d.symbols[d.nspecial:] if not w.startswith("madeupword")]
-    sentence = lambda: list(rng.choice(words, rng.integers(2, 6)))  # noqa: E731
-    document = [sentence() for _ in range(14)]
-    triplets = {"prev": document[:-2], "cur": document[1:-1], "next": document[2:]}
-    pairs = [sentence() for _ in range(16)]
-    labels = Dictionary()
-    for label in ("entailment", "neutral", "contradiction"):
-        labels.add_symbol(label)
-    labels.save(os.path.join(data, "dict.nli_label.txt"))
-    hypotheses = [p[:2] if i % 3 == 0 else (p[:1] + sentence() if i % 3 == 1 else sentence())
-                  for i, p in enumerate(pairs)]
-    classes = [["entailment"], ["neutral"], ["contradiction"]]
-    for split in ("train", "valid"):
-        for side, sentences in triplets.items():
-            _write_dataset(os.path.join(data, f"{split}.qt.{side}.{lang}"), d, sentences)
-        _write_dataset(os.path.join(data, f"{split}.rsp.input.{lang}"), d, document[:-1])
-        _write_dataset(os.path.join(data, f"{split}.rsp.response.{lang}"), d, document[1:])
-        _write_dataset(os.path.join(data, f"{split}.nli.premise.{lang}"), d, pairs)
-        _write_dataset(os.path.join(data, f"{split}.nli.hypothesis.{lang}"), d, hypotheses)
-        _write_dataset(os.path.join(data, f"{split}.nli.label.{lang}"), labels, [classes[i % 3] for i in range(16)])
-    return triplets, pairs, hypotheses
 
 
 @pytest.fixture(scope="module")

@@ -1,14 +1,16 @@
 """MMTE (Siddhant et al. 2020): the Transformer encoder-decoder, its two ways of naming the target language, the
 Transformer decoder on any encoder, incremental decoding, and a tiny model trained by fairseq-train that
 fairseq-generate and the hub decode alike."""
+import json
 import re
+import shutil
 
 import pytest
 import torch
 
 from fairseq_xling.hub_interface import XlingHubInterface
-from tests.utils import (build_in_process, fairseq_cli, first_batches, make_translation_data_bin, synthetic_corpus,
-                         train_args)
+from tests.utils import (add_multitask_data, build_in_process, fairseq_cli, first_batches, make_translation_data_bin,
+                         run_main, synthetic_corpus, train_args)
 
 TINY = ["--encoder-embed-dim", "32", "--encoder-ffn-embed-dim", "64", "--decoder-embed-dim", "32",
         "--decoder-ffn-embed-dim", "64", "--lr", "0.005", "--batch-size", "16"]
@@ -98,13 +100,27 @@ def test_a_dictionary_without_target_tokens_is_a_clear_error(tmp_path):
                          objectives="translation:de-en")
 
 
+@pytest.fixture(scope="module")
+def trained(data, tmp_path_factory):
+    """A tiny MMTE of each variant trained on de<->en by fairseq-train (once per variant): its checkpoint dir."""
+    saves = {}
+
+    def train(mode):
+        if mode not in saves:
+            save = tmp_path_factory.mktemp(f"ckpt_{mode}")
+            log = fairseq_cli("train", *train_args(data, save, *TINY, "--target-token", mode, "--max-epoch", "45",
+                                                   "--no-epoch-checkpoints", arch="xling_mmte_tiny", objectives=BOTH),
+                              check=False)
+            assert log.returncode == 0, log.stderr[-3000:]
+            saves[mode] = save
+        return saves[mode]
+
+    return train
+
+
 @pytest.mark.parametrize("mode", ["source", "separate"])
-def test_mmte_trains_then_fairseq_generate_and_the_hub_translate_alike(data, tmp_path, mode):
-    save = tmp_path / "ckpt"
-    log = fairseq_cli("train", *train_args(data, save, *TINY, "--target-token", mode, "--max-epoch", "45",
-                                           "--no-epoch-checkpoints", arch="xling_mmte_tiny", objectives=BOTH),
-                      check=False)
-    assert log.returncode == 0, log.stderr[-3000:]
+def test_mmte_trains_then_fairseq_generate_and_the_hub_translate_alike(data, trained, mode):
+    save = trained(mode)
     for src, tgt in (("de", "en"), ("en", "de")):
         result = fairseq_cli("generate", data, "--user-dir", train_args(data, save)[2], "--task", "xling_multitask",
                              "--objectives", f"translation:{src}-{tgt}", "--path", save / "checkpoint_last.pt",
@@ -120,3 +136,85 @@ def test_mmte_trains_then_fairseq_generate_and_the_hub_translate_alike(data, tmp
         hub = XlingHubInterface.from_pretrained(str(save), "checkpoint_last.pt")
         assert hub.translate([sources[i] for i in ids], src=src, tgt=tgt, beam=3, tokenized=True) == \
             [hypotheses[i] for i in ids]
+
+
+def test_joint_pairs_are_one_input_and_the_head_max_pools(data, tmp_path):
+    nli_data = shutil.copytree(data, tmp_path / "nli")
+    _, pairs, hypotheses = add_multitask_data(str(nli_data))
+    _, task, model, _ = build_in_process(nli_data, "/tmp/unused", *TINY, "--decoder", "none", arch="xling_mmte_tiny",
+                                         objectives="nli:en:joint=true:pre_dims=8:post_dims=6")
+    model.eval()
+    d = task.source_dictionary
+    batch = first_batches(task, max_sentences=16)[0]
+    net = batch["net_input"]
+    for row, i in enumerate(batch["id"].tolist()):
+        tokens = net["src_tokens"][row][net["src_tokens"][row].ne(d.pad())]
+        assert d.string(tokens, include_eos=True).split() == pairs[i] + ["</s>"] + hypotheses[i]
+    head = model.heads["nli"]
+    with torch.no_grad():
+        out = model(**net)
+        states, pad = out["token_features"], out["pad_mask"]
+        for row in range(2):  # by hand: relu(W1 h_t + b1) for every token, max over tokens, relu(W2 . + b2), W3
+            pre = torch.relu(states[row][~pad[row]] @ head.pre[0].weight.t() + head.pre[0].bias).max(0).values
+            post = torch.relu(head.post[0](pre))
+            assert torch.allclose(out["logits"][row], head.out(post), atol=1e-6)
+    assert out["logits"].shape == (len(batch["id"]), 3)
+
+
+@pytest.mark.parametrize("frozen", [False, True])
+def test_the_translation_encoder_fine_tunes_as_a_classifier_full_or_frozen(data, trained, tmp_path, frozen):
+    nli_data = shutil.copytree(data, tmp_path / "nli")
+    add_multitask_data(str(nli_data))
+    pretrained = trained("separate") / "checkpoint_last.pt"
+    save = tmp_path / "fine_tuned"
+    extra = ["--freeze-encoder"] if frozen else []
+    log = fairseq_cli("train", *train_args(nli_data, save, *TINY, "--target-token", "separate", "--decoder", "none",
+                                           "--restore-encoder", pretrained, "--max-epoch", "40", "--lr", "0.01",
+                                           "--no-epoch-checkpoints", *extra, arch="xling_mmte_tiny",
+                                           objectives="nli:en:joint=true"), check=False)
+    assert log.returncode == 0, log.stderr[-3000:]
+    before = torch.load(pretrained, weights_only=False)["model"]
+    after = torch.load(save / "checkpoint_last.pt", weights_only=False)["model"]
+    encoder = [k for k in after if k.startswith("encoder.")]
+    assert encoder and not any(k.startswith("decoder.") for k in after)
+    unchanged = all(torch.equal(before[k], after[k]) for k in encoder)
+    assert unchanged == frozen
+    accuracy = [float(a) for a in re.findall(r"nli_en:acc ([\d.]+)", log.stdout + log.stderr)]
+    assert accuracy[-1] > accuracy[0] or accuracy[-1] == 1.0
+    if not frozen:
+        assert accuracy[-1] == 1.0, accuracy  # the 16 pairs are learned
+
+
+def test_the_hub_and_xling_eval_classify_with_the_fine_tuned_head(data, trained, tmp_path, capsys):
+    from fairseq_xling.evaluation.cli import main as xling_eval
+
+    nli_data = shutil.copytree(data, tmp_path / "nli")
+    _, pairs, hypotheses = add_multitask_data(str(nli_data))
+    save = tmp_path / "fine_tuned"
+    log = fairseq_cli("train", *train_args(nli_data, save, *TINY, "--decoder", "none", "--restore-encoder",
+                                           trained("source") / "checkpoint_last.pt", "--max-epoch", "40", "--lr",
+                                           "0.01", "--no-epoch-checkpoints", arch="xling_mmte_tiny",
+                                           objectives="nli:en:joint=true"), check=False)
+    assert log.returncode == 0, log.stderr[-3000:]
+    gold = [("entailment", "neutral", "contradiction")[i % 3] for i in range(len(pairs))]
+    hub = XlingHubInterface.from_pretrained(str(save), "checkpoint_last.pt")
+    premises, hyps = [" ".join(p) for p in pairs], [" ".join(h) for h in hypotheses]
+    assert hub.classify(premises, hyps, "en") == gold  # the training pairs, learned
+    tsv = tmp_path / "dev-en.tsv"
+    tsv.write_text("".join(f"{p}\t{h}\t{g}\n" for p, h, g in zip(premises, hyps, gold)))
+    code, out, err = run_main(xling_eval, capsys, "nli", "--checkpoint", save / "checkpoint_last.pt",
+                              "--test", f"{tsv}:en")
+    assert code == 0, err
+    row = json.loads(out.strip().splitlines()[-1])
+    assert row["accuracy"] == 1.0 and row["pairs"] == len(pairs) and row["test_lang"] == "en"
+    # a model without an NLI head says so
+    code, _, err = run_main(xling_eval, capsys, "nli", "--checkpoint", trained("source") / "checkpoint_last.pt",
+                            "--test", f"{tsv}:en")
+    assert code != 0 and "no NLI head" in err and "Traceback" not in err
+
+
+def test_a_joined_vocabulary_reads_languages_the_model_never_saw(data, trained):
+    hub = XlingHubInterface.from_pretrained(str(trained("source")), "checkpoint_last.pt")
+    assert hub.reading_lang("en") == "en" and hub.reading_lang("nl") == "de"  # zero-shot: the shared sub-words
+    assert (hub.encode(["d1 d2 d3"], lang="nl", tokenized=True) ==
+            hub.encode(["d1 d2 d3"], lang="de", tokenized=True)).all()

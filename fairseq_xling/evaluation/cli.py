@@ -465,6 +465,10 @@ def run_nli(args: argparse.Namespace) -> List[Dict[str, object]]:
 
     if not (args.checkpoint or args.teacher):
         raise InputError("give --checkpoint or --teacher")
+    if not args.train:
+        return run_nli_head(args)
+    if not args.train_lang:
+        raise InputError("--train needs --train-lang")
     # read (and check) every file before loading a model or encoding anything
     splits = [("train", args.train, args.train_lang)] + ([("dev", args.dev, args.dev_lang or args.train_lang)]
                                                          if args.dev else [])
@@ -490,6 +494,30 @@ def run_nli(args: argparse.Namespace) -> List[Dict[str, object]]:
                                   "test": path, "test_lang": lang}
         row.update(result)
         rows.append(row)
+    return rows
+
+
+def run_nli_head(args: argparse.Namespace) -> List[Dict[str, object]]:
+    """Accuracy of the checkpoint's own NLI head (a model trained or fine-tuned with an ``nli`` objective) on
+    every test file."""
+    from fairseq_xling.evaluation.nli import LABELS, read_nli
+
+    if args.teacher or args.dev:
+        raise InputError("without --train the checkpoint's own NLI head classifies: --teacher and --dev do not apply")
+    tests = [(path, lang, read_nli(path, "test")) for path, lang in args.test]
+    hub = load_hub(args.checkpoint)
+    classes = hub.nli_classes
+    if sorted(classes) != sorted(LABELS):
+        raise InputError(f"{args.checkpoint}: its NLI head predicts {', '.join(classes)}; the test files have "
+                         f"{', '.join(LABELS)}")
+    rows = []
+    for path, lang, pairs in tests:
+        predicted = hub.classify(pairs.premises, pairs.hypotheses, lang, progress=sys.stderr.isatty())
+        gold = [LABELS[i] for i in pairs.labels]
+        accuracy = float(np.mean([p == g for p, g in zip(predicted, gold)]))
+        print(f"nli {path} ({lang}): {len(gold)} pairs, accuracy {accuracy:.4f}", file=sys.stderr, flush=True)
+        rows.append({"task": "nli", "head": "checkpoint", "test": path, "test_lang": lang, "pairs": len(gold),
+                     "accuracy": accuracy})
     return rows
 
 
@@ -590,10 +618,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-sentences", type=int, help="use only the first N pairs")
     p.set_defaults(run=run_eigen)
 
-    p = commands.add_parser("nli", help="train an NLI classifier on frozen L1 sentence vectors, test on L2 (zero-shot)")
+    p = commands.add_parser("nli", help="train an NLI classifier on frozen L1 sentence vectors, test on L2 "
+                                        "(zero-shot); without --train, test the checkpoint's own NLI head")
     add_common(p)
-    p.add_argument("--train", required=True, help="training pairs: SICK.txt (its TRAIN rows) or an XNLI-layout TSV")
-    p.add_argument("--train-lang", required=True)
+    p.add_argument("--train", help="training pairs: SICK.txt (its TRAIN rows) or an XNLI-layout TSV; without it the "
+                                   "checkpoint's NLI head (fine-tuned with an nli objective) classifies the tests")
+    p.add_argument("--train-lang")
     p.add_argument("--dev", help="dev pairs that choose the epoch: SICK.txt (its TRIAL rows) or an XNLI-layout TSV; "
                                  "without it the last epoch is kept")
     p.add_argument("--dev-lang", help="language of --dev (default: --train-lang)")

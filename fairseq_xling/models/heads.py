@@ -4,11 +4,15 @@ Each objective type names its head (``ObjectiveConfig.head_name``); objectives t
 it (all ``tagging`` objectives of one task share one tag head and CRF across languages, Lin et al. 2018). A
 head's forward gets the encoder's output dict and returns a dict that the model merges into its output.
 """
+from typing import Optional
+
 import torch
 import torch.nn as nn
 
 from fairseq_xling.modules.crf import LinearChainCRF
+from fairseq_xling.modules.pooling import masked_max
 from fairseq_xling.modules.tag_schemes import allowed_transitions
+from fairseq_xling.modules.word_pooling import pool_words
 from fairseq_xling.text.tag_schemes import constrained_scheme
 
 
@@ -35,7 +39,9 @@ class TaggingHead(nn.Module):
     """Tag scores for one tagging task, shared by its languages, then a CRF (or a softmax), after Lin et al.
 
     emissions = g * W_lang h + (1 - g) * W h with g = sigmoid(w_lang . h + b) when language ``lang`` has a
-    language-specific layer, else W h.
+    language-specific layer, else W h. With ``hidden``, h = ReLU(W_h x + b_h) of the features x (MMTE's head,
+    Siddhant et al. 2020), else h = x. With ``pool``, the encoder read sub-words and x is each word's vector pooled
+    from its sub-words' states (``modules/word_pooling.py``).
 
     Args:
         input_dim: size of the encoder's token features.
@@ -43,25 +49,41 @@ class TaggingHead(nn.Module):
             transitions a constrained scheme does not allow.
         langs: languages that get a gated language-specific layer (empty: none).
         crf: a CRF on top (else the tags are scored independently, softmax).
+        hidden: size of the ReLU layer before the tag scores (0: none).
+        pool: ``first``, ``mean`` or ``max``: the head tags words made of sub-words (its forward needs
+            ``word_index``); None: the encoder's tokens are the words.
     """
 
-    def __init__(self, input_dim: int, tags, scheme: str, langs=(), crf: bool = True):
+    def __init__(self, input_dim: int, tags, scheme: str, langs=(), crf: bool = True, hidden: int = 0,
+                 pool: Optional[str] = None):
         super().__init__()
-        self.tags, self.scheme = list(tags), scheme
-        self.shared = nn.Linear(input_dim, len(tags))
-        self.lang_layers = nn.ModuleDict({lang: nn.Linear(input_dim, len(tags)) for lang in langs})
-        self.gates = nn.ModuleDict({lang: nn.Linear(input_dim, 1) for lang in langs})
+        self.tags, self.scheme, self.pool = list(tags), scheme, pool
+        self.hidden = nn.Sequential(nn.Linear(input_dim, hidden), nn.ReLU()) if hidden else None
+        dim = hidden or input_dim
+        self.shared = nn.Linear(dim, len(tags))
+        self.lang_layers = nn.ModuleDict({lang: nn.Linear(dim, len(tags)) for lang in langs})
+        self.gates = nn.ModuleDict({lang: nn.Linear(dim, 1) for lang in langs})
         self.crf = None
         if crf:
             constrained = constrained_scheme(scheme)
             constraints = allowed_transitions(tags, constrained) if constrained else ()
             self.crf = LinearChainCRF(len(tags), *constraints)
 
-    def forward(self, encoder_out, lang: str, tags=None):
+    def forward(self, encoder_out, lang: str, tags=None, word_index=None):
         """Returns ``emissions`` B x T x K, ``logits`` (the same, for stock criteria), with ``tags`` (B x T, -100
         at padding) the per-sentence ``nll`` (B), and in eval mode the best ``predictions`` (B x T, -1 at padding).
+        T is the encoder's tokens, or with ``pool`` the words W: ``word_index`` (B x S, the word of each of the
+        encoder's S sub-words, -1 for none) says which sub-words make each word.
         """
-        h, mask = encoder_out["token_features"], ~encoder_out["pad_mask"]  # B x T x C, B x T (True = word)
+        h, pad_mask = encoder_out["token_features"], encoder_out["pad_mask"]  # B x T x C, B x T (True = padding)
+        if self.pool is not None:
+            if word_index is None:
+                raise ValueError("this tag head tags words made of sub-words: its input needs word_index (data of "
+                                 "preprocess/conll.sh --subword-from)")
+            h, pad_mask = pool_words(h, word_index, self.pool)  # B x W x C, B x W
+        mask = ~pad_mask  # True = word
+        if self.hidden is not None:
+            h = self.hidden(h)  # B x T x H
         emissions = self.shared(h)  # B x T x K
         if lang in self.lang_layers:
             gate = torch.sigmoid(self.gates[lang](h))  # B x T x 1
@@ -157,3 +179,25 @@ class PairClassificationHead(nn.Module):
         """first, second: the two sentences' encoder inputs (``src_tokens``, ``src_lengths``, ``src_lang``)."""
         u, v = encoder(**first)["sentence_emb"], encoder(**second)["sentence_emb"]  # B x D each
         return {"logits": self.out(self.hidden(torch.cat([u, v, (u - v).abs(), u * v], -1)))}  # B x classes
+
+
+class JointClassificationHead(nn.Module):
+    """Classification of a sentence, or of a pair joined into one input with a separator (Siddhant et al. 2020's
+    XNLI classifier on MMTE): a pre-pool feed-forward layer on every token state, max-pool over the tokens, a
+    post-pool feed-forward layer, then ``num_classes`` logits.
+
+    Args:
+        input_dim: the encoder's token state size; pre_dims / post_dims: feed-forward sizes (ReLU) before and
+            after the pooling (the paper: 64 and 64).
+    """
+
+    def __init__(self, input_dim: int, num_classes: int, pre_dims=(64,), post_dims=(64,)):
+        super().__init__()
+        self.pre = feed_forward(input_dim, pre_dims, nn.ReLU)
+        size = pre_dims[-1] if pre_dims else input_dim
+        self.post = feed_forward(size, post_dims, nn.ReLU)
+        self.out = nn.Linear(post_dims[-1] if post_dims else size, num_classes)
+
+    def forward(self, encoder_out, lang: str):
+        pooled = masked_max(self.pre(encoder_out["token_features"]), encoder_out["pad_mask"])  # B x pre
+        return {"logits": self.out(self.post(pooled))}  # B x classes

@@ -30,7 +30,8 @@ xling_mmte_cpu      256    3 / 3           4       1024
 xling_mmte_tiny     16     1 / 1           2       32
 ==================  =====  ==============  ======  ======
 
-The first is the paper's (the model's defaults; 375M parameters with its 64k vocabulary); ``_cpu`` trains on two CPU cores.
+The first is the paper's (the model's defaults; 375M parameters with its 64k vocabulary); ``_cpu`` trains on two
+CPU cores.
 """
 from dataclasses import dataclass, field
 

@@ -12,10 +12,10 @@ The contract:
   output, and returns both outputs in one dict; heads that do not read encoder states (skip-gram) get the
   encoder itself. Criteria read these outputs only (see ``criterions/``);
 - with a decoder (``--decoder``, ``models/decoders.py``) ``model(..., prev_output_tokens=, tgt_lang=)`` adds the
-  decoder's ``logits``; an encoder with ``reads_target_lang`` (MMTE's ``<2xx>`` token) is given ``tgt_lang`` then,
-  and only then, and adds the states the decoder attends to (``memory``, ``memory_pad_mask``); and the model keeps fairseq's encoder-decoder contract (``model.encoder``'s
+  decoder's ``logits``, and the model keeps fairseq's encoder-decoder contract (``model.encoder``'s
   ``forward_torchscript`` / ``reorder_encoder_out``, ``model.decoder`` incremental), so fairseq's
-  SequenceGenerator decodes with it.
+  SequenceGenerator decodes with it. An encoder with ``reads_target_lang`` (MMTE's ``<2xx>`` token) is given
+  ``tgt_lang`` then, and only then, and adds the states the decoder attends to (``memory``, ``memory_pad_mask``).
 """
 import logging
 import os
@@ -58,6 +58,9 @@ class XlingModelConfig(FairseqDataclass):
 
     embedding_grad_scale: float = field(default=1.0, metadata={
         "help": "multiply the gradient of the encoder's embedding tables (Chidambaram et al. 2019 use 100)"})
+    freeze_encoder: bool = field(default=False, metadata={
+        "help": "feature-based training: the encoder's parameters stay as they are (restored with "
+                "--restore-encoder) and it runs without dropout; only heads (and a decoder) train"})
     tag_head: str = field(default="crf", metadata={"help": "tagging heads: crf | softmax"})
     no_lang_specific_layer: bool = field(default=False, metadata={
         "help": "tagging heads without the gated language-specific linear layer (Lin et al. 2018 ablation)"})
@@ -177,8 +180,25 @@ class XlingModel(BaseFairseqModel):
         from fairseq_xling.models.heads import build_heads
 
         encoder = cls.encoder_class.build(cfg, task)
-        return cls(encoder, build_heads(task, encoder, cfg), cfg.embedding_grad_scale,
-                   build_decoder(cfg, task, encoder))
+        model = cls(encoder, build_heads(task, encoder, cfg), cfg.embedding_grad_scale,
+                    build_decoder(cfg, task, encoder))
+        if cfg.freeze_encoder:
+            model.freeze_encoder()
+        return model
+
+    def freeze_encoder(self):
+        """No gradient reaches the encoder's parameters (fairseq's optimizer takes only parameters that require
+        one) and the encoder stays in eval mode (no dropout) while the rest trains."""
+        for p in self.encoder.parameters():
+            p.requires_grad_(False)
+        self.encoder_frozen = True
+        self.encoder.eval()
+
+    def train(self, mode: bool = True):
+        super().train(mode)
+        if getattr(self, "encoder_frozen", False):
+            self.encoder.eval()
+        return self
 
     def initialise(self, cfg, restore_encoder: Optional[str] = None):
         """What a new training run starts from (not applied when a checkpoint is loaded): an encoder restored from

@@ -186,7 +186,7 @@ def load_pair(split, data_dir, src, tgt, vocab, with_alignments, dataset_class=N
         src, tgt, vocab.dicts[src], vocab.dicts[tgt], align)
 
 
-def parse_dims(text: str, where: str, output_dim: int = 0):
+def parse_dims(text: str, where: str, output_dim: int = 0, name: str = "head_dims"):
     """Layer sizes ``320,512`` of a head's feed-forward network; ``auto`` is the paper's 320 then ``output_dim``
     (the encoder's sentence size, so that the head's vectors compare with g itself)."""
     if str(text) == "auto":
@@ -196,7 +196,7 @@ def parse_dims(text: str, where: str, output_dim: int = 0):
     except ValueError:
         dims = (0,)
     if not dims or any(d < 1 for d in dims):
-        raise UserError(f"{where}: head_dims={text!r}: expected auto or layer sizes such as 320,512")
+        raise UserError(f"{where}: {name}={text!r}: expected auto or layer sizes such as 320,512")
     return dims
 
 

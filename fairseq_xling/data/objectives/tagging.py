@@ -3,13 +3,22 @@
 ``tagging:nl:task=ner:data=data-bin/ned`` is the objective ``ner_nl``. Objectives with the same ``task``
 share the model's tag head and CRF across languages (Lin et al. 2018), so their tag dictionaries must be
 the same (conll.sh ``--tag-dict``).
+
+A data-bin of ``conll.sh --subword-from NMT_DATA_BIN`` holds sub-words (``preprocess.json`` says so:
+``subword_tagging``): the encoder reads them, and the head pools each word's sub-word states into one vector
+before tagging it, ``pool=first`` (the word's first sub-word, MMTE; the default), ``mean`` or ``max`` (van der
+Heijden et al. 2020). ``hidden=N`` puts a ReLU layer of N units between the (pooled) states and the tag scores
+(MMTE's head: ``pool=first:hidden=784`` with ``--tag-head softmax``).
 """
 import os
 from dataclasses import dataclass
+from typing import Optional
 
-from fairseq_xling.data.objectives import ObjectiveConfig, exists, load_indexed, register_objective
-from fairseq_xling.data.tagging_dataset import TaggingDataset
+from fairseq_xling.data.objectives import ObjectiveConfig, exists, load_indexed, register_objective, same_option
+from fairseq_xling.data.tagging_dataset import SubwordTaggingDataset, TaggingDataset
 from fairseq_xling.errors import UserError
+from fairseq_xling.modules.word_pooling import POOLINGS
+from fairseq_xling.text.metadata import read_metadata
 
 TAG_HEAD_PREFIX = "tag_"
 
@@ -19,12 +28,24 @@ def tagging_head(task: str) -> str:
     return TAG_HEAD_PREFIX + task
 
 
+def is_subword_data(meta: dict) -> bool:
+    """Whether a tagging data-bin's metadata (``preprocess.json``) is that of ``conll.sh --subword-from``."""
+    return bool(meta.get("subword_tagging"))
+
+
 @register_objective("tagging")
 @dataclass
 class TaggingObjective(ObjectiveConfig):
     task: str = "ner"  # the tagging task: objectives with the same task share a tag head and CRF
+    pool: Optional[str] = None  # sub-word data: a word's vector from its sub-words, first | mean | max (default first)
+    hidden: int = 0  # a ReLU layer of this many units before the tag scores (0: none)
 
     default_criterion = "xling_crf"
+
+    def check(self, where):
+        super().check(where)
+        if self.pool is not None and self.pool not in POOLINGS:
+            raise UserError(f"{where}: option pool={self.pool}: expected one of {', '.join(POOLINGS)}")
 
     def objective_name(self, type_, langs):
         return f"{self.task}_{langs}"
@@ -48,24 +69,50 @@ class TaggingObjective(ObjectiveConfig):
                              f"({', '.join(sorted(schemes))}); binarise them with the same conll.sh --scheme")
         if model_cfg.tag_head not in ("crf", "softmax"):
             raise UserError(f"--tag-head {model_cfg.tag_head!r}: expected crf or softmax")
+        subword = {o.name: is_subword_data(task.data_meta[o.name]) for o in objectives}
+        if len(set(subword.values())) > 1:
+            reading = {kind: ", ".join(n for n, s in subword.items() if s == is_sub) for kind, is_sub in
+                       (("sub-words", True), ("words", False))}
+            raise UserError(f"tagging task {self.task!r}: {reading['sub-words']} read sub-words (conll.sh "
+                             f"--subword-from), {reading['words']} words; binarise them alike")
+        pool = None
+        if any(subword.values()):
+            pools = {o.cfg.pool or "first" for o in objectives}
+            if len(pools) > 1:
+                raise UserError(f"objectives {', '.join(subword)} share a head but ask for pool="
+                                 f"{' and '.join(sorted(pools))}")
+            pool = pools.pop()
+        elif any(o.cfg.pool is not None for o in objectives):
+            raise UserError(f"tagging task {self.task!r}: pool= pools sub-words, but its data has words (make "
+                             f"sub-word data with preprocess/conll.sh --subword-from)")
         d = next(iter(vocab.dicts.values()))
         langs = () if model_cfg.no_lang_specific_layer else [o.langs[0] for o in objectives]
         return TaggingHead(encoder.output_dim, d.symbols[d.nspecial:], schemes.pop(), langs,
-                           crf=model_cfg.tag_head == "crf")
+                           crf=model_cfg.tag_head == "crf", hidden=same_option(objectives, "hidden"), pool=pool)
 
     def dictionary_files(self, data_dir, langs):
         if len(langs) != 1:
             raise UserError(f"tagging objective takes one language, got {'-'.join(langs)}")
+        tags = {(f"tag_{self.task}", langs[0]): os.path.join(data_dir, "dict.tag.txt")}
+        if is_subword_data(read_metadata(data_dir)):  # the encoder's vocabulary: the sub-word data-bin's
+            return {("word", langs[0]): os.path.join(data_dir, "dict.subword.txt"), **tags}
         return {("word", langs[0]): os.path.join(data_dir, "dict.word.txt"),
-                ("char", langs[0]): os.path.join(data_dir, "dict.char.txt"),
-                (f"tag_{self.task}", langs[0]): os.path.join(data_dir, "dict.tag.txt")}
+                ("char", langs[0]): os.path.join(data_dir, "dict.char.txt"), **tags}
 
     def load_dataset(self, split, data_dir, langs, vocabs, seed):
         lang = langs[0]
-        if not exists(data_dir, f"{split}.word"):
+        subword = is_subword_data(read_metadata(data_dir))
+        first = "subword" if subword else "word"
+        if not exists(data_dir, f"{split}.{first}"):
             if split == "train":
-                raise FileNotFoundError(f"expected {os.path.join(data_dir, split)}.word.bin (preprocess/conll.sh)")
+                raise FileNotFoundError(f"expected {os.path.join(data_dir, split)}.{first}.bin (preprocess/conll.sh)")
             return None
-        dicts = [vocabs["word"].dicts[lang], vocabs["char"].dicts[lang], vocabs[f"tag_{self.task}"].dicts[lang]]
+        tag_dict = vocabs[f"tag_{self.task}"].dicts[lang]
+        if subword:
+            streams = [load_indexed(data_dir, f"{split}.subword", vocabs["word"].dicts[lang]),
+                       load_indexed(data_dir, f"{split}.pieces"), load_indexed(data_dir, f"{split}.tag", tag_dict)]
+            return SubwordTaggingDataset(*streams, lang, tagging_head(self.task), vocabs["word"].dicts[lang], tag_dict,
+                                         where=os.path.join(data_dir, split))
+        dicts = [vocabs["word"].dicts[lang], vocabs["char"].dicts[lang], tag_dict]
         streams = [load_indexed(data_dir, f"{split}.{name}", d) for name, d in zip(("word", "char", "tag"), dicts)]
         return TaggingDataset(*streams, lang, tagging_head(self.task), *dicts)

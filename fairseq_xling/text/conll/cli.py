@@ -8,6 +8,7 @@ preprocess/conll.sh runs it; the options are checked here (:func:`check_args`), 
 and exits with status 1.
 """
 import argparse
+import os
 import sys
 
 from fairseq_xling.text.conll.prepare import Preparer
@@ -39,6 +40,9 @@ def build_parser() -> argparse.ArgumentParser:
     for kind in ("word", "char", "tag"):
         p.add_argument(f"--{kind}-dict", action="append",
                        help=f"use this {kind} dictionary; repeated: the union of the dictionaries (counts summed)")
+    p.add_argument("--subword-from", metavar="DATA_BIN",
+                   help="split every word into the sub-words of this data-bin of preprocess/multilingual.sh (its "
+                        "model and joined dictionary) instead of writing word and character streams")
     p.add_argument("--out-dir", required=True)
     return parser
 
@@ -63,6 +67,15 @@ def check_args(a: argparse.Namespace):
             raise CorpusError("--scheme IOB1: expected BIOES or BIO (IOB1 is read, not written)")
     if a.max_sentences < 0 or a.min_count < 1:
         raise CorpusError("--max-sentences/--min-count: expected N >= 0 and C >= 1")
+    if a.subword_from:
+        given = [name for name, on in (("--lowercase", a.lowercase), ("--min-count", a.min_count != 1),
+                                       ("--word-dict", a.word_dict), ("--char-dict", a.char_dict)) if on]
+        if given:
+            raise CorpusError(f"{given[0]}: not with --subword-from (the sub-words, their dictionary and their "
+                              f"lowercasing are those of {a.subword_from}); expected --tag-dict only")
+        if not os.path.isdir(a.subword_from):
+            raise CorpusError(f"--subword-from {a.subword_from}: no such directory; expected a data-bin of "
+                              f"preprocess/multilingual.sh --subword spm|bpe")
 
 
 def prepare(args: argparse.Namespace):

@@ -43,8 +43,10 @@ def write_dictionaries(
     word_dict: Optional[Sequence[str]] = None,
     char_dict: Optional[Sequence[str]] = None,
     tag_dict: Optional[Sequence[str]] = None,
+    kinds: Sequence[str] = KINDS,
 ) -> Dict[str, int]:
-    """Write ``dict.{word,char,tag}.txt`` into ``out_dir``; returns their sizes by kind.
+    """Write ``dict.{kind}.txt`` for each of ``kinds`` (default word, char and tag) into ``out_dir``; returns their
+    sizes by kind.
 
     ``data``: the sentences of each split (tokens as :func:`~fairseq_xling.text.conll.layout.fairseq_token`,
     tags in ``scheme``), ``files``: the file of each split (for error messages). ``lowercase``: of the word
@@ -53,15 +55,15 @@ def write_dictionaries(
     """
     train = data["train"]
     vocab = {}
-    if word_dict:
+    if "word" in kinds and word_dict:
         vocab["word"] = write_merged_dict(word_dict, dict_path(out_dir, "word"))
-    else:
+    elif "word" in kinds:
         words = Counter(word_symbol(t, lowercase) for s in train for t in s.tokens)
         vocab["word"] = write_dict(by_count(words, min_count), dict_path(out_dir, "word"))
-    if char_dict:
+    if "char" in kinds and char_dict:
         vocab["char"] = write_merged_dict(char_dict, dict_path(out_dir, "char"), must_hold=[WORD_SEPARATOR],
                                           expected="char dictionaries written by conll.sh")
-    else:
+    elif "char" in kinds:
         chars = Counter(ch for s in train for t in s.tokens for ch in t)
         chars[WORD_SEPARATOR] = sum(len(s.tokens) - 1 for s in train)
         vocab["char"] = write_dict(by_count(chars), dict_path(out_dir, "char"))

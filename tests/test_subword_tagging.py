@@ -1,0 +1,179 @@
+"""Tagging with a sub-word encoder (issues 9 and 10): conll.sh --subword-from a multilingual.sh data-bin, the
+tagging objective's pooled head, and end to end: a tiny LASER model trained to translate, its encoder fine-tuned
+as a tagger through fairseq-train, then tagging through the hub and xling-eval."""
+import json
+import random
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+from fairseq.data import Dictionary, data_utils
+
+from fairseq_xling.hub_interface import XlingHubInterface
+from fairseq_xling.text.subword import SubwordEncoder
+from fairseq_xling.text.tag_conversion import convert_tags
+from tests.utils import USER_DIR, build_in_process, fairseq_cli, first_batches
+from tests.utils_text import DE_EN, MULTILINGUAL_SH, finish_script, run_script, start_script, write_lines
+
+CONLL_SH = MULTILINGUAL_SH.replace("multilingual.sh", "conll.sh")
+PEOPLE, PLACES = ["Anna", "Jan", "Piet", "Katharina"], ["Gent", "Utrecht", "Rotterdam"]
+TINY_ENCODER = ["--arch", "xling_laser_lstm_tiny", "--embed-dim", "16", "--encoder-hidden-size", "16"]
+
+
+def tagged_sentences(n, seed):
+    """German sentences whose tags follow from the words (IOB2): people are PER, a place and "stadt" a LOC span."""
+    rng = random.Random(seed)
+    sentences = []
+    for _ in range(n):
+        tokens, tags = [], []
+        for _ in range(rng.randint(2, 5)):
+            kind = rng.randrange(3)
+            if kind == 0:
+                tokens.append(rng.choice(sorted(DE_EN)))
+                tags.append("O")
+            elif kind == 1:
+                tokens.append(rng.choice(PEOPLE))
+                tags.append("B-PER")
+            else:
+                tokens += [rng.choice(PLACES), "stadt"]
+                tags += ["B-LOC", "I-LOC"]
+        sentences.append((tokens, tags))
+    return sentences
+
+
+def write_conll(path, sentences):
+    return write_lines(path, [line for tokens, tags in sentences
+                              for line in [f"{t} {g}" for t, g in zip(tokens, tags)] + [""]])
+
+
+@pytest.fixture(scope="module")
+def made(tmp_path_factory):
+    """A de-en SentencePiece data-bin (multilingual.sh), a LASER model trained on it for a few updates, and the
+    tagging data-bin of conll.sh --subword-from it."""
+    base = tmp_path_factory.mktemp("subword_tagging")
+    german = [" ".join(tokens) for tokens, _ in tagged_sentences(80, seed=5)]
+    english = [" ".join(DE_EN.get(t, "city" if t == "stadt" else t) for t in line.split()) for line in german]
+    src, tgt = write_lines(base / "train.de", german), write_lines(base / "train.en", english)
+    nmt = base / "nmt"
+    job = start_script(MULTILINGUAL_SH, "--dest", nmt, "--subword", "spm", "--vocab-size", 60, "--workers", 1,
+                       "--train", "de-en", src, tgt, "--valid", "de-en", src, tgt, log_dir=base / "log")
+    train = tagged_sentences(10, seed=1)
+    conll = write_conll(base / "train.conll", train)
+    result = finish_script(job)
+    assert result.returncode == 0, result.stderr[-3000:]
+    tagging = base / "tag"  # binarised while the translation model trains
+    job = start_script(CONLL_SH, "--format", "conll2002", "--lang", "de", "--train", conll, "--valid", conll,
+                       "--dest", tagging, "--subword-from", nmt, log_dir=base / "log_conll")
+    nmt_ckpt = base / "nmt_ckpt"
+    training = fairseq_cli("train", nmt, "--user-dir", USER_DIR, "--task", "xling_multitask", "--objectives",
+                           "translation:de-en,translation:en-de", *TINY_ENCODER, "--optimizer", "adam", "--lr", "0.01",
+                           "--batch-size", "16", "--max-update", "10", "--save-dir", nmt_ckpt, "--cpu",
+                           "--no-progress-bar", "--num-workers", "0", "--no-epoch-checkpoints", check=False)
+    assert training.returncode == 0, training.stderr[-3000:]
+    result = finish_script(job)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return {"base": base, "nmt": nmt, "nmt_ckpt": nmt_ckpt / "checkpoint_last.pt", "tagging": tagging,
+            "conll": conll, "train": train}
+
+
+def test_the_data_bin_holds_each_words_pieces_and_the_nmt_dictionary(made):
+    tagging, nmt = made["tagging"], made["nmt"]
+    assert (tagging / "dict.subword.txt").read_bytes() == (nmt / "dict.de.txt").read_bytes()
+    assert (tagging / "spm.model").read_bytes() == (nmt / "spm.model").read_bytes()
+    assert not (tagging / "dict.word.txt").exists() and not (tagging / "train.char.bin").exists()
+    meta = json.loads((tagging / "preprocess.json").read_text())
+    assert meta["bpe"] == "sentencepiece" and meta["bpe_model"] == "spm.model" and meta["tokenizer"] == "none"
+    assert meta["subword_tagging"]["from"] == str(nmt) and meta["subword_tagging"]["unsplit_words"] == 0
+    # every word split on its own by the data-bin's model; the pieces stream counts them
+    encoder = SubwordEncoder("spm", str(nmt / "spm.model"))
+    subword_dict = Dictionary.load(str(tagging / "dict.subword.txt"))
+    tag_dict = Dictionary.load(str(tagging / "dict.tag.txt"))
+    subwords = data_utils.load_indexed_dataset(str(tagging / "train.subword"), subword_dict)
+    pieces = data_utils.load_indexed_dataset(str(tagging / "train.pieces"), None)
+    tags = data_utils.load_indexed_dataset(str(tagging / "train.tag"), tag_dict)
+    lengths = set()
+    for k, (tokens, gold) in enumerate(made["train"]):
+        expected = [encoder(t).split() for t in tokens]
+        assert subword_dict.string(subwords[k]).split() == [p for word in expected for p in word]
+        assert pieces[k].tolist() == [len(word) for word in expected]
+        assert tag_dict.string(tags[k]).split() == convert_tags(gold, "IOB2", "BIOES")[0]
+        lengths.update(map(len, expected))
+    assert min(lengths) == 1 and max(lengths) >= 3  # words of one and of several pieces
+    histogram = meta["subword_tagging"]["pieces_per_word"]["histogram"]
+    assert sum(histogram.values()) == sum(len(t) for t, _ in made["train"])
+
+
+def test_batches_carry_sub_words_and_the_word_of_each(made):
+    tagging = made["tagging"]
+    _, task, model, _ = build_in_process(tagging, "/tmp/unused", *TINY_ENCODER[2:], "--decoder", "none",
+                                         arch="xling_laser_lstm_tiny",
+                                         objectives="tagging:de:task=ner:pool=mean:hidden=8")
+    batch = first_batches(task)[0]
+    net = batch["net_input"]
+    d = task.vocabs["word"].dicts["de"]
+    for row in range(len(batch["id"])):
+        tokens, _ = made["train"][int(batch["id"][row])]
+        index = net["word_index"][row]
+        n_sub = int(net["src_lengths"][row])
+        assert index[:n_sub].tolist() == sorted(index[:n_sub].tolist()) and index[n_sub:].eq(-1).all()
+        assert int(index.max()) + 1 == len(tokens) == int(batch["tag_mask"][row].sum())
+        for w, token in enumerate(tokens):  # the sub-words of word w spell it
+            assert d.string(net["src_tokens"][row][index == w]).replace(" ", "").replace("\u2581", "") == token
+    model.eval()
+    with torch.no_grad():
+        out = model(**net)
+    assert out["emissions"].shape[:2] == batch["target"].shape  # B x W: one score row per word
+    assert model.heads["tag_ner"].hidden[0].out_features == 8
+
+
+def test_pool_and_hidden_options_are_checked(made, tmp_path):
+    tagging = str(made["tagging"])
+    with pytest.raises(ValueError, match="pool=last: expected one of first, mean, max"):
+        build_in_process(tagging, "/tmp/unused", arch="xling_laser_lstm_tiny", objectives="tagging:de:pool=last")
+    from tests.utils import make_tagging_data_bin, tagging_corpus
+
+    words = make_tagging_data_bin(str(tmp_path / "words"), tagging_corpus(4))
+    with pytest.raises(ValueError, match="pool= pools sub-words, but its data has words"):
+        build_in_process(words, "/tmp/unused", arch="xling_char_cnn_tagger_tiny", objectives="tagging:nl:pool=max")
+    with pytest.raises(ValueError, match="reads words and their characters"):  # sub-word data has none
+        build_in_process(tagging, "/tmp/unused", arch="xling_char_cnn_tagger_tiny", objectives="tagging:de")
+
+
+def test_conll_sh_refuses_what_it_cannot_split(made, tmp_path):
+    conll = made["conll"]
+    result = run_script(CONLL_SH, "--format", "conll2002", "--lang", "de", "--train", conll, "--dest",
+                        tmp_path / "a", "--subword-from", made["nmt"], "--lowercase")
+    assert result.returncode != 0 and "--lowercase: not with --subword-from" in result.stderr
+    result = run_script(CONLL_SH, "--format", "conll2002", "--lang", "de", "--train", conll, "--dest",
+                        tmp_path / "b", "--subword-from", made["tagging"] / "text")
+    assert result.returncode != 0 and "expected a data-bin made by preprocess/multilingual.sh" in result.stderr
+    assert "Traceback" not in result.stderr and not (tmp_path / "b").exists()
+
+
+def test_a_translation_encoder_fine_tuned_as_tagger_tags_through_the_hub_and_xling_eval(made):
+    """MMTE's head (first sub-word, a 784 -> here 16-unit ReLU layer, softmax) on the restored LASER encoder."""
+    save = made["base"] / "tagger"
+    result = fairseq_cli(
+        "train", made["tagging"], "--user-dir", USER_DIR, "--task", "xling_multitask",
+        "--objectives", "tagging:de:task=ner:pool=first:hidden=16", "--tag-head", "softmax",
+        "--restore-encoder", made["nmt_ckpt"], *TINY_ENCODER, "--decoder", "none", "--optimizer", "adam",
+        "--lr", "0.02", "--batch-size", "10", "--max-update", "120", "--save-dir", save, "--cpu",
+        "--no-progress-bar", "--num-workers", "0", "--seed", "1", "--no-epoch-checkpoints", "--log-interval", "60",
+        check=False)
+    assert result.returncode == 0, result.stderr[-3000:]
+    log = result.stdout + result.stderr
+    assert "encoder restored from" in log and "ner_de:f1 1" in log  # the training sentences, tagged perfectly
+    hub = XlingHubInterface.from_pretrained(str(save), "checkpoint_last.pt")
+    tokens = [t for t, _ in made["train"]]
+    assert hub.tag(tokens, "de") == [convert_tags(g, "IOB2", "BIOES")[0] for _, g in made["train"]]
+    command = [sys.executable, "-m", "fairseq_xling.evaluation.cli", "tagging", "--checkpoint",
+               str(save / "checkpoint_last.pt"), "--input", str(made["conll"]), "--format", "conll2002", "--lang", "de"]
+    evaluated = subprocess.run(command, capture_output=True, text=True)
+    assert evaluated.returncode == 0, evaluated.stderr[-3000:]
+    row = json.loads(evaluated.stdout.strip().splitlines()[-1])
+    assert row["f1"] == 1.0 and row["sentences"] == len(made["train"]) and row["in_train"] == len(made["train"])
+    # an unseen word is split into the checkpoint's pieces too (no data-bin needed: the model travels with it)
+    assert len(hub.tag([["Katharina", "Zürich", "über"]], "de")[0]) == 3
+    assert np.isfinite(hub.encode(["Anna haus"], lang="de")).all()
