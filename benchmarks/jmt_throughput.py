@@ -8,14 +8,12 @@ Word2Vec (sg=1) on the same monolingual text with the same window, negatives and
 frequent-word subsampling and no window shrinking, so that both see the same (word, context) pairs, and prints
 the pairs/s ratio. Both run back to back in one process: timings on 2 shared cores are fragile.
 """
-import argparse
-import logging
 import os
 
 import numpy as np
 import torch
 
-from benchmarks.common import Timer, build, objective_rate, set_threads
+from benchmarks.common import Timer, build, objective_rate, parse_args, training_parser
 from fairseq_xling.data.skipgram_pairs import monolingual_pairs
 
 
@@ -34,16 +32,11 @@ def gensim_rate(sentences, window, negatives, dim, workers):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("data", help="data-bin made by preprocess/europarl.sh (de-en, with text/ kept)")
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--updates", type=int, default=60)
+    parser = training_parser(__doc__, "data-bin made by preprocess/europarl.sh (de-en, with text/ kept)", 60)
     parser.add_argument("--dim", type=int, default=128)
     parser.add_argument("--negatives", type=int, nargs="+", default=[5, 512])
     parser.add_argument("--max-sentences", type=int, default=4000, help="monolingual sentences for gensim")
-    args = parser.parse_args()
-    logging.disable(logging.INFO)
-    set_threads(args.threads)
+    args = parse_args(parser)
 
     print(f"# JMT training throughput, {args.threads} threads, xling_sent_lstm_{args.dim}, Adam")
     print("| objective | batch | words/s | pairs/s |")

@@ -17,22 +17,20 @@ sentences. A step is collate -> forward -> cross-entropy -> backward -> Adam ste
 batch by batch (so that a change of load on the machine hits both alike), after 2 warm-up steps each.
 Printed: target words per second of each and the ratio, for the paper's size and the CPU size.
 """
-import argparse
 import json
-import logging
 import os
 import tempfile
 
 import torch
 import torch.nn.functional as F
 
-from benchmarks.common import Timer, build, set_threads
+from benchmarks.common import Timer, build, collate, pair_langs, parse_args, train_step, training_parser
 
 SIZES = {  # name: (our arch, the peer's model options)
-    "paper 5 x 512, decoder 2048": ("xling_laser_lstm", dict(
+    "paper": ("xling_laser_lstm", dict(
         encoder_embed_dim=320, encoder_hidden_size=512, encoder_layers=5, decoder_embed_dim=320,
         decoder_hidden_size=2048, decoder_out_embed_dim=2048)),
-    "cpu 3 x 256, decoder 512": ("xling_laser_lstm_cpu", dict(
+    "cpu": ("xling_laser_lstm_cpu", dict(
         encoder_embed_dim=256, encoder_hidden_size=256, encoder_layers=3, decoder_embed_dim=256,
         decoder_hidden_size=512, decoder_out_embed_dim=512)),
 }
@@ -90,7 +88,7 @@ def build_peer(config: str, options: dict):
 
 
 def peer_step(model, dataset, indices, optimizer):
-    sample = dataset.collater([dataset[int(i)] for i in indices])
+    sample = collate(dataset, indices)
     logits, _ = model(**sample["net_input"])
     loss = F.cross_entropy(logits.view(-1, logits.size(-1)), sample["target"].view(-1),
                            ignore_index=dataset.dataset.tgt_dict.pad(), reduction="sum")
@@ -100,29 +98,13 @@ def peer_step(model, dataset, indices, optimizer):
     return sample["ntokens"]
 
 
-def our_step(model, criterion, dataset, indices, optimizer):
-    sample = dataset.collater([dataset[int(i)] for i in indices])
-    loss, sample_size, log = criterion(model, sample)
-    optimizer.zero_grad()
-    (loss / sample_size).backward()
-    optimizer.step()
-    return log["ntokens"]
-
-
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("data", help="data-bin made by preprocess/multilingual.sh")
+    parser = training_parser(__doc__, "data-bin made by preprocess/multilingual.sh", 12, "system and size")
     parser.add_argument("--pair", default="de-en")
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--updates", type=int, default=12, help="timed steps per system and size")
     parser.add_argument("--max-tokens", type=int, default=4000)
     parser.add_argument("--sizes", nargs="+", choices=list(SIZES), default=list(SIZES))
-    args = parser.parse_args()
-    logging.disable(logging.INFO)
-    set_threads(args.threads)
-    if args.pair.count("-") != 1:
-        parser.error(f"--pair {args.pair}: expected SRC-TGT, e.g. de-en")
-    src, tgt = args.pair.split("-")
+    args = parse_args(parser)
+    src, tgt = pair_langs(parser, args.pair)
     torch.manual_seed(1)
 
     print(f"# LASER training throughput, {args.pair}, {args.threads} threads, batches of {args.max_tokens} "
@@ -150,7 +132,7 @@ def main():
                 with Timer() as t_peer:
                     n_peer = peer_step(peer, peer_data, batch - dataset.offsets[0], peer_opt)
                 with Timer() as t_ours:
-                    n_ours = our_step(model, criterion, dataset, batch, ours_opt)
+                    n_ours = train_step(model, criterion, collate(dataset, batch), ours_opt)["ntokens"]
                 if n_peer != n_ours:
                     raise SystemExit(f"laser_throughput: the two systems saw different batches "
                                      f"({n_peer} and {n_ours} target tokens)")
@@ -160,7 +142,7 @@ def main():
                     seconds["peer"] += t_peer.seconds
                     seconds["ours"] += t_ours.seconds
             ours, theirs = words["ours"] / seconds["ours"], words["peer"] / seconds["peer"]
-            print(f"| {size} | {theirs:,.0f} | {ours:,.0f} | {ours / theirs:.2f} |", flush=True)
+            print(f"| {size} ({arch}) | {theirs:,.0f} | {ours:,.0f} | {ours / theirs:.2f} |", flush=True)
 
 
 if __name__ == "__main__":

@@ -4,24 +4,17 @@
 
 DATA_BIN: a preprocess/conll.sh data-bin, e.g. CoNLL-2002 Dutch NER. SGD with momentum, batch 19, as Table 2.
 """
-import argparse
-import logging
 
 import torch
 
-from benchmarks.common import build, objective_rate, set_threads
+from benchmarks.common import build, objective_rate, parse_args, training_parser
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("data")
+    parser = training_parser(__doc__, "data-bin made by preprocess/conll.sh", 100)
     parser.add_argument("--lang", default="nl")
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--updates", type=int, default=100)
     parser.add_argument("--batch-size", type=int, default=19)
-    args = parser.parse_args()
-    logging.disable(logging.INFO)
-    set_threads(args.threads)
+    args = parse_args(parser)
     print("| tag head | batch | sentences/s | words/s |")
     print("|---|---|---|---|")
     for head in ("crf", "softmax"):

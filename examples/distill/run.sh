@@ -15,6 +15,7 @@
 # train side by side on 2 cores).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. examples/lib.sh
 DATA=${XLING_DATA:-../shared/data}
 WORK=${WORK:-work/distill}
 TEACHER=${TEACHER:-use-m3}
@@ -55,9 +56,9 @@ student() {  # name objectives [arch and its options]
 }
 
 students() {  # the distilled student and the baseline, side by side for the same wall time
-    student distill "$(objectives distill ":teacher=$TEACHER")" &
-    student baseline "$(objectives similarity ":margin=1")" &
-    wait
+    start student distill "$(objectives distill ":teacher=$TEACHER")"
+    start student baseline "$(objectives similarity ":margin=1")"
+    wait_jobs
 }
 
 objectives() {  # type [options] -> the objective of every en-X pair
@@ -108,9 +109,9 @@ case "${1:-all}" in
     students) students ;;
     transformers)
         arch=(--arch xling_dual_encoder_cpu --encoder-normalize-before)  # pre-norm: Adam 1e-3 without warm-up
-        student transformer "$(objectives distill ":teacher=$TEACHER")" "${arch[@]}" &
-        student transformer_ranking "$(objectives ranking ":symmetric=true")" "${arch[@]}" &
-        wait ;;
+        start student transformer "$(objectives distill ":teacher=$TEACHER")" "${arch[@]}"
+        start student transformer_ranking "$(objectives ranking ":symmetric=true")" "${arch[@]}"
+        wait_jobs ;;
     all) prepare; teacher; students; evaluate ;;
     *) echo "usage: $0 [prepare|teacher|distill|baseline|students|laser|transformers|evaluate|all]" >&2; exit 2 ;;
 esac

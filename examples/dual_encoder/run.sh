@@ -11,6 +11,7 @@
 # different MODELS can run side by side).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. examples/lib.sh
 DATA=${XLING_DATA:-../shared/data}
 WORK=${WORK:-work/dual_encoder}
 MINUTES=${MINUTES:-20}
@@ -64,9 +65,9 @@ model() {  # name objectives
 train() {  # the two models side by side, MINUTES each
     local qt="quick_thought:en" lang
     for lang in $LANGS; do qt="$qt,quick_thought:$lang"; done
-    model ranking "$(objectives ranking)" &
-    model multitask "$(objectives ranking),$qt,nli:en" &
-    wait
+    start model ranking "$(objectives ranking)"
+    start model multitask "$(objectives ranking),$qt,nli:en"
+    wait_jobs
 }
 
 evaluate() {  # retrieval, angular STS, eigen-similarity, zero-shot NLI for every model not yet in results.jsonl

@@ -2,23 +2,31 @@
 # The MMTE experiment of examples/mmte/README.md (Siddhant et al. 2020): a multilingual Transformer NMT model on
 # en<->{de, es, fr, nl} (8 directions, the paper's "4x4" setting), in its two variants (the <2xx> token prepended
 # to the source, or encoded separately so that the source states never see it), trained side by side for the same
-# wall time, then sacreBLEU per direction on the LibreOffice help dev set through fairseq-generate.
+# wall time, then sacreBLEU per direction on the LibreOffice help dev set through fairseq-generate; then each
+# encoder is fine-tuned on English (UD POS with MMTE's first-sub-word head, full and frozen; SICK NLI with its
+# max-pool pair classifier; WikiANN NER) and tested zero-shot on the other languages' dev sets; POS also few-shot
+# (+ 10 Dutch sentences upsampled to 1,000) and joint (+ all of Dutch UD).
 #
-#   bash examples/mmte/run.sh [prepare|train|evaluate|all]   (default all)
+#   bash examples/mmte/run.sh [prepare|train|evaluate|finetune|transfer|all]   (default all)
 #
 # Environment: XLING_DATA (default ../shared/data), WORK (default work/mmte), MINUTES (per model, default 40),
-# THREADS (per model, default 1: the two variants train side by side on 2 cores), SEED (default 1),
-# VARIANTS (default "source separate").
+# FT_MINUTES (per fine-tuning run, default 6), THREADS (per model, default 1: the two variants train side by side
+# on 2 cores), SEED (default 1), VARIANTS (default "source separate"). Running `train` again with a larger MINUTES
+# continues from checkpoint_last.pt: fairseq counts the training time across restarts.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. examples/lib.sh
 DATA=${XLING_DATA:-../shared/data}
 WORK=${WORK:-work/mmte}
 MINUTES=${MINUTES:-40}
+FT_MINUTES=${FT_MINUTES:-6}
 THREADS=${THREADS:-1}
 SEED=${SEED:-1}
 VARIANTS=${VARIANTS:-source separate}
 PYTHON=${PYTHON:-python}
 HOURS=$("$PYTHON" -c "print($MINUTES / 60)")
+FT_HOURS=$("$PYTHON" -c "print($FT_MINUTES / 60)")
+UD="$DATA/udpos_xtreme"
 BIN="$WORK/data-bin/spm8k"
 LANGS="de es fr nl"
 
@@ -38,6 +46,17 @@ prepare() {  # the pairs of every corpus we have; dev = LibreOffice help valid (
         --train fr-en "$E/fr-en/europarl-v7.fr-en.fr" "$E/fr-en/europarl-v7.fr-en.en" \
         --train es-en "$E/en-es/train.es" "$E/en-es/train.en" \
         --nli en "$T/sick.train.en" --valid-nli en "$T/sick.valid.en"
+    # English UD POS as words split by the same SentencePiece model (dev: English, for model selection); Dutch
+    # with the same tag dictionary: all of it (joint) and its first 10 sentences (few-shot, no dev)
+    bash preprocess/conll.sh --format udpos --lang en --train "$UD/train-en.tsv" --valid "$UD/dev-en.tsv" \
+        --dest "$WORK/data-bin/pos_en" --subword-from "$BIN"
+    bash preprocess/conll.sh --format udpos --lang nl --train "$UD/train-nl.tsv" --valid "$UD/dev-nl.tsv" \
+        --dest "$WORK/data-bin/pos_nl" --subword-from "$BIN" --tag-dict "$WORK/data-bin/pos_en/dict.tag.txt"
+    bash preprocess/conll.sh --format udpos --lang nl --train "$UD/train-nl.tsv" --max-sentences 10 \
+        --dest "$WORK/data-bin/pos_nl10" --subword-from "$BIN" --tag-dict "$WORK/data-bin/pos_en/dict.tag.txt"
+    # English NER: WikiANN (PER, LOC, ORG; BIOES), for zero-shot CoNLL-2002 Dutch and Spanish
+    bash preprocess/conll.sh --format wikiann --lang en --train "$DATA/wikiann/en/train" \
+        --valid "$DATA/wikiann/en/dev" --dest "$WORK/data-bin/ner_en" --subword-from "$BIN"
 }
 
 directions() {  # label smoothing 0.1 in every direction
@@ -54,13 +73,12 @@ model() {  # variant: <2xx> in the source, or encoded separately
         --clip-norm 1 --max-tokens 4000 --stop-time-hours "$HOURS" \
         --save-dir "$WORK/checkpoints/$name" --save-interval-updates 1000 --keep-interval-updates 1 \
         --no-epoch-checkpoints --validate-interval-updates 1000 --cpu --log-format simple --log-interval 100 \
-        --num-workers 0 --seed "$SEED" > "$WORK/train_$name.log" 2>&1
-    echo "$name: $((SECONDS - start)) s" >> "$WORK/times.txt"
+        --num-workers 0 --seed "$SEED" >> "$WORK/train_$name.log" 2>&1
+    echo "$name: $((SECONDS - start)) s (up to $MINUTES min of training in all)" >> "$WORK/times.txt"
 }
 
 train() {
-    for v in $VARIANTS; do model "$v" & done
-    wait
+    each_variant model
 }
 
 evaluate_variant() {  # sacreBLEU per direction on the dev split, through fairseq-generate (beam 5)
@@ -69,25 +87,94 @@ evaluate_variant() {  # sacreBLEU per direction on the dev split, through fairse
     for l in $LANGS; do for dir in "$l-en" "en-$l"; do
         OMP_NUM_THREADS=$THREADS fairseq-generate "$BIN" --user-dir fairseq_xling --task xling_multitask \
             --objectives "translation:$dir" --path "$WORK/checkpoints/$name/checkpoint_best.pt" --gen-subset valid \
-            --beam 5 --batch-size 64 --post-process sentencepiece --scoring sacrebleu --cpu \
+            --beam 5 --max-len-a 1.5 --max-len-b 10 --batch-size 64 --post-process sentencepiece \
+            --scoring sacrebleu --cpu \
             > "$out/generate.$dir.txt" 2> "$out/generate.$dir.log"
         "$PYTHON" - "$name" "$dir" "$out/generate.$dir.txt" "$out/generate.$dir.log" >> "$out/bleu.jsonl" <<'PY'
 import json, re, sys
 name, direction, text, log = sys.argv[1:]
 out = open(text, encoding="utf-8").read() + open(log, encoding="utf-8").read()
 bleu = re.search(r"BLEU = ([\d.]+)", out)
-speed = re.search(r"Translated (\d+) sentences .* \(([\d.]+) sentences/s", out)
+speed = re.search(r"Translated ([\d,]+) sentences .* \(([\d.]+) sentences/s", out)
 if not bleu or not speed:
     sys.exit(f"{log}: no BLEU score or speed line; fairseq-generate failed?")
 print(json.dumps({"task": "bleu", "model": name, "direction": direction, "bleu": float(bleu.group(1)),
-                  "sentences": int(speed.group(1)), "sentences_per_s": float(speed.group(2))}))
+                  "sentences": int(speed.group(1).replace(",", "")), "sentences_per_s": float(speed.group(2))}))
 PY
     done; done
 }
 
 evaluate() {
-    for v in $VARIANTS; do rm -f "$WORK/results/$v-seed$SEED/bleu.jsonl"; evaluate_variant "$v" & done
-    wait
+    for v in $VARIANTS; do rm -f "$WORK/results/$v-seed$SEED/bleu.jsonl"; done
+    each_variant evaluate_variant
+}
+
+fine_tune() {  # variant name data objectives [options]: the variant's NMT encoder fine-tuned on English
+    local variant=$1 name="$2-$1-seed$SEED" data=$3 objectives=$4 start=$SECONDS
+    shift 4
+    OMP_NUM_THREADS=$THREADS fairseq-train "$data" --user-dir fairseq_xling --task xling_multitask \
+        --objectives "$objectives" --arch xling_mmte_cpu --target-token "$variant" --decoder none \
+        --restore-encoder "$WORK/checkpoints/$variant-seed$SEED/checkpoint_best.pt" "$@" \
+        --optimizer adam --clip-norm 1 --stop-time-hours "$FT_HOURS" --max-epoch 20 \
+        --save-dir "$WORK/checkpoints/$name" --no-epoch-checkpoints --no-last-checkpoints --cpu \
+        --log-format simple --log-interval 100 --num-workers 0 --seed "$SEED" > "$WORK/train_$name.log" 2>&1
+    echo "$name: $((SECONDS - start)) s" >> "$WORK/times.txt"
+}
+
+fine_tune_variant() {  # the paper's heads: POS = first sub-word -> 784 ReLU -> softmax; NLI = max-pool classifier
+    local head="task=pos:pool=first:hidden=784" v=$1
+    local pos="tagging:en:$head" few="tagging:nl:$head:data=$WORK/data-bin/pos_nl10:upsample=100"
+    local nl="tagging:nl:$head:data=$WORK/data-bin/pos_nl"
+    fine_tune "$v" pos-full "$WORK/data-bin/pos_en" "$pos" --tag-head softmax --no-lang-specific-layer \
+        --lr 0.0001 --batch-size 32
+    fine_tune "$v" pos-frozen "$WORK/data-bin/pos_en" "$pos" --tag-head softmax --no-lang-specific-layer \
+        --freeze-encoder --lr 0.001 --batch-size 32
+    # few-shot: English + 10 Dutch sentences upsampled to 1,000, updates drawn in proportion to the data
+    fine_tune "$v" pos-fewshot "$WORK/data-bin/pos_en" "$pos,$few" --schedule temperature:t=1 --tag-head softmax \
+        --no-lang-specific-layer --lr 0.0001 --batch-size 32
+    # joint: one model on English and all of Dutch
+    fine_tune "$v" pos-joint "$WORK/data-bin/pos_en" "$pos,$nl" --schedule temperature:t=1 --tag-head softmax \
+        --no-lang-specific-layer --lr 0.0001 --batch-size 32
+    fine_tune "$v" ner-full "$WORK/data-bin/ner_en" "tagging:en:task=ner:pool=first:hidden=784" --tag-head softmax \
+        --no-lang-specific-layer --lr 0.0001 --batch-size 32 --best-checkpoint-metric ner_en:f1 \
+        --maximize-best-checkpoint-metric
+    fine_tune "$v" nli-full "$BIN" nli:en:joint=true --lr 0.0001 --batch-size 32 \
+        --best-checkpoint-metric nli_en:acc --maximize-best-checkpoint-metric
+}
+
+finetune() {
+    each_variant fine_tune_variant
+}
+
+transfer_variant() {  # POS on every UD dev set, NER on CoNLL-2002 nl/es testa, NLI on XNLI dev (half) de/es/fr
+    local v=$1 out="$WORK/results/$1-seed$SEED"
+    mkdir -p "$out"
+    rm -f "$out/transfer.jsonl"
+    for kind in full frozen fewshot joint; do for l in en de es fr nl; do
+        OMP_NUM_THREADS=$THREADS xling-eval tagging --checkpoint "$WORK/checkpoints/pos-$kind-$v-seed$SEED/checkpoint_best.pt" \
+            --input "$UD/dev-$l.tsv" --format udpos --lang "$l" \
+            | sed "s/^{/{\"model\": \"pos-$kind-$v-seed$SEED\", /" >> "$out/transfer.jsonl"
+    done; done
+    local ner="$WORK/checkpoints/ner-full-$v-seed$SEED/checkpoint_best.pt"
+    for test in "$DATA/wikiann/en/dev:en:wikiann" "$DATA/conll2002/ned.testa:nl:conll2002" \
+                "$DATA/conll2002/esp.testa:es:conll2002"; do
+        IFS=: read -r file l format <<< "$test"
+        OMP_NUM_THREADS=$THREADS xling-eval tagging --checkpoint "$ner" --input "$file" --format "$format" --lang "$l" \
+            | sed "s/^{/{\"model\": \"ner-full-$v-seed$SEED\", /" >> "$out/transfer.jsonl"
+    done
+    local X="$DATA/xnli_dev_half"
+    OMP_NUM_THREADS=$THREADS xling-eval nli --checkpoint "$WORK/checkpoints/nli-full-$v-seed$SEED/checkpoint_best.pt" \
+        --test "$X/dev-en.tsv:en" "$X/dev-de.tsv:de" "$X/dev-es.tsv:es" "$X/dev-fr.tsv:fr" \
+        | sed "s/^{/{\"model\": \"nli-full-$v-seed$SEED\", /" >> "$out/transfer.jsonl"
+}
+
+transfer() {
+    each_variant transfer_variant
+}
+
+each_variant() {  # FUNCTION: run it for every variant side by side; fail when any of them failed
+    for v in $VARIANTS; do start "$1" "$v"; done
+    wait_jobs
 }
 
 mkdir -p "$WORK"
@@ -95,6 +182,8 @@ case "${1:-all}" in
     prepare) prepare ;;
     train) train ;;
     evaluate) evaluate ;;
-    all) prepare; train; evaluate ;;
-    *) echo "usage: $0 [prepare|train|evaluate|all]" >&2; exit 2 ;;
+    finetune) finetune ;;
+    transfer) transfer ;;
+    all) prepare; train; evaluate; finetune; transfer ;;
+    *) echo "usage: $0 [prepare|train|evaluate|finetune|transfer|all]" >&2; exit 2 ;;
 esac

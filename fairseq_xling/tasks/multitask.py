@@ -221,25 +221,31 @@ class XlingMultitaskTask(FairseqTask):
             order = np.random.permutation(len(batches))
         return [batches[i] + dataset.offsets[k] for i in order]
 
+    def training_stream(self, dataset, k, max_tokens, max_sentences, epoch, first_pass):
+        """Objective k's next training batches: ``upsample=`` shuffled passes over its data, from pass
+        ``first_pass`` on (each pass has its own seed)."""
+        repeat = self.objectives_of(dataset)[k].cfg.upsample
+        seeds = [(self.cfg.seed, epoch, k, p) for p in range(first_pass, first_pass + repeat)]
+        return [b for seed in seeds for b in self.objective_batches(dataset, k, max_tokens, max_sentences, seed)]
+
     def plan_epoch(self, dataset, epoch, max_tokens, max_sentences, group):
         """The epoch's batches: groups of ``group`` consecutive batches from one objective, one group per update."""
         k_all = range(len(dataset.datasets))
+        objectives = self.objectives_of(dataset)
         passes = {k: 0 for k in k_all}
-        streams = {k: self.objective_batches(dataset, k, max_tokens, max_sentences, (self.cfg.seed, epoch, k, 0))
-                   for k in k_all}
+        streams = {k: self.training_stream(dataset, k, max_tokens, max_sentences, epoch, 0) for k in k_all}
         total = sum(len(s) for s in streams.values())
         num_updates = max(1, -(-total // group))
-        infos = [ObjectiveInfo(name, o.type, o.langs, len(d), o.cfg.weight, o.cfg.task_name(o.type))
-                 for name, d, o in zip(dataset.names, dataset.datasets, self.objectives_of(dataset))]
+        infos = [ObjectiveInfo(name, o.type, o.langs, len(d) * o.cfg.upsample, o.cfg.weight, o.cfg.task_name(o.type))
+                 for name, d, o in zip(dataset.names, dataset.datasets, objectives)]
         rng = np.random.default_rng([self.cfg.seed, epoch])
         picks = self.schedule.plan(infos, num_updates, epoch, rng)
         plan, cursor = [], {k: 0 for k in k_all}
         for k in picks:
             for _ in range(group):
                 if cursor[k] == len(streams[k]):  # next pass over this objective's data
-                    passes[k] += 1
-                    streams[k] = self.objective_batches(dataset, k, max_tokens, max_sentences,
-                                                        (self.cfg.seed, epoch, k, passes[k]))
+                    passes[k] += objectives[k].cfg.upsample
+                    streams[k] = self.training_stream(dataset, k, max_tokens, max_sentences, epoch, passes[k])
                     cursor[k] = 0
                 plan.append(streams[k][cursor[k]])
                 cursor[k] += 1

@@ -27,6 +27,7 @@ class ObjectiveConfig:
 
     data: Optional[str] = None  # data-bin directory; default: the task's data directory
     weight: float = 1.0  # for the weighted schedule
+    upsample: int = 1  # training: this many shuffled passes over the data count as one (the schedules see K x size)
     batch_size: Optional[int] = None  # examples per batch; default: --batch-size
     max_tokens: Optional[int] = None  # tokens per batch; default: --max-tokens
     lr_scale: float = 1.0  # the learning rate of this objective's updates is --lr times lr_scale
@@ -42,7 +43,7 @@ class ObjectiveConfig:
             value = getattr(self, f.name)
             if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
                 raise UserError(f"{where}: option {f.name}={value}: expected a number >= 0")
-        for name in ("batch_size", "max_tokens"):
+        for name in ("batch_size", "max_tokens", "upsample"):
             if getattr(self, name) is not None and getattr(self, name) < 1:
                 raise UserError(f"{where}: option {name}={getattr(self, name)}: expected at least 1")
 
