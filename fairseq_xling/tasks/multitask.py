@@ -208,11 +208,13 @@ class XlingMultitaskTask(FairseqTask):
         return _ObjectiveTaskView(self, objective.cfg.target_dictionary(objective, self))
 
     # ---- batching -------------------------------------------------------------------------------------
-    def objective_batches(self, dataset, k, max_tokens, max_sentences, seed):
-        """One shuffled pass over objective k's batches, as lists of global indices."""
+    def objective_batches(self, dataset, k, max_tokens, max_sentences, seed, passes=1):
+        """One shuffled pass over objective k's batches, as lists of global indices; with ``passes`` > 1 the
+        examples of that many shuffled passes, batched together (an upsampled small set fills whole batches, as
+        if its copies were in the data)."""
         objective, sub = self.objectives_of(dataset)[k], dataset.datasets[k]
         with data_utils.numpy_seed(*seed):
-            indices = sub.ordered_indices()
+            indices = np.concatenate([sub.ordered_indices() for _ in range(passes)])
             batches = data_utils.batch_by_size(
                 indices, sub.num_tokens,
                 max_tokens=objective.cfg.max_tokens or max_tokens,
@@ -221,31 +223,26 @@ class XlingMultitaskTask(FairseqTask):
             order = np.random.permutation(len(batches))
         return [batches[i] + dataset.offsets[k] for i in order]
 
-    def training_stream(self, dataset, k, max_tokens, max_sentences, epoch, first_pass):
-        """Objective k's next training batches: ``upsample=`` shuffled passes over its data, from pass
-        ``first_pass`` on (each pass has its own seed)."""
-        repeat = self.objectives_of(dataset)[k].cfg.upsample
-        seeds = [(self.cfg.seed, epoch, k, p) for p in range(first_pass, first_pass + repeat)]
-        return [b for seed in seeds for b in self.objective_batches(dataset, k, max_tokens, max_sentences, seed)]
-
     def plan_epoch(self, dataset, epoch, max_tokens, max_sentences, group):
         """The epoch's batches: groups of ``group`` consecutive batches from one objective, one group per update."""
         k_all = range(len(dataset.datasets))
-        objectives = self.objectives_of(dataset)
+        upsample = [o.cfg.upsample for o in self.objectives_of(dataset)]
         passes = {k: 0 for k in k_all}
-        streams = {k: self.training_stream(dataset, k, max_tokens, max_sentences, epoch, 0) for k in k_all}
+        streams = {k: self.objective_batches(dataset, k, max_tokens, max_sentences, (self.cfg.seed, epoch, k, 0),
+                                             upsample[k]) for k in k_all}
         total = sum(len(s) for s in streams.values())
         num_updates = max(1, -(-total // group))
         infos = [ObjectiveInfo(name, o.type, o.langs, len(d) * o.cfg.upsample, o.cfg.weight, o.cfg.task_name(o.type))
-                 for name, d, o in zip(dataset.names, dataset.datasets, objectives)]
+                 for name, d, o in zip(dataset.names, dataset.datasets, self.objectives_of(dataset))]
         rng = np.random.default_rng([self.cfg.seed, epoch])
         picks = self.schedule.plan(infos, num_updates, epoch, rng)
         plan, cursor = [], {k: 0 for k in k_all}
         for k in picks:
             for _ in range(group):
                 if cursor[k] == len(streams[k]):  # next pass over this objective's data
-                    passes[k] += objectives[k].cfg.upsample
-                    streams[k] = self.training_stream(dataset, k, max_tokens, max_sentences, epoch, passes[k])
+                    passes[k] += 1
+                    streams[k] = self.objective_batches(dataset, k, max_tokens, max_sentences,
+                                                        (self.cfg.seed, epoch, k, passes[k]), upsample[k])
                     cursor[k] = 0
                 plan.append(streams[k][cursor[k]])
                 cursor[k] += 1

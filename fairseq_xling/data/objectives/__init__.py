@@ -27,7 +27,7 @@ class ObjectiveConfig:
 
     data: Optional[str] = None  # data-bin directory; default: the task's data directory
     weight: float = 1.0  # for the weighted schedule
-    upsample: int = 1  # training: this many shuffled passes over the data count as one (the schedules see K x size)
+    upsample: int = 1  # training: K copies of every example, shuffled and batched together (schedules see K x size)
     batch_size: Optional[int] = None  # examples per batch; default: --batch-size
     max_tokens: Optional[int] = None  # tokens per batch; default: --max-tokens
     lr_scale: float = 1.0  # the learning rate of this objective's updates is --lr times lr_scale
