@@ -11,8 +11,9 @@
 #
 # Environment: XLING_DATA (default ../shared/data), WORK (default work/mmte), MINUTES (per model, default 40),
 # FT_MINUTES (per fine-tuning run, default 6), THREADS (per model, default 1: the two variants train side by side
-# on 2 cores), SEED (default 1), VARIANTS (default "source separate"). Running `train` again with a larger MINUTES
-# continues from checkpoint_last.pt: fairseq counts the training time across restarts.
+# on 2 cores), SEED (default 1), VARIANTS (default "source separate"), RUNS (the fine-tuning runs of `finetune`
+# and `transfer`, default "pos-full pos-frozen pos-fewshot pos-joint ner-full nli-full"). Running `train` again
+# with a larger MINUTES continues from checkpoint_last.pt: fairseq counts the training time across restarts.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . examples/lib.sh
@@ -23,6 +24,7 @@ FT_MINUTES=${FT_MINUTES:-6}
 THREADS=${THREADS:-1}
 SEED=${SEED:-1}
 VARIANTS=${VARIANTS:-source separate}
+RUNS=${RUNS:-pos-full pos-frozen pos-fewshot pos-joint ner-full nli-full}
 PYTHON=${PYTHON:-python}
 HOURS=$("$PYTHON" -c "print($MINUTES / 60)")
 FT_HOURS=$("$PYTHON" -c "print($FT_MINUTES / 60)")
@@ -112,6 +114,7 @@ evaluate() {
 fine_tune() {  # variant name data objectives [options]: the variant's NMT encoder fine-tuned on English
     local variant=$1 name="$2-$1-seed$SEED" data=$3 objectives=$4 start=$SECONDS
     shift 4
+    [[ " $RUNS " == *" $2 "* ]] || return 0
     OMP_NUM_THREADS=$THREADS fairseq-train "$data" --user-dir fairseq_xling --task xling_multitask \
         --objectives "$objectives" --arch xling_mmte_cpu --target-token "$variant" --decoder none \
         --restore-encoder "$WORK/checkpoints/$variant-seed$SEED/checkpoint_best.pt" "$@" \
@@ -146,26 +149,32 @@ finetune() {
     each_variant fine_tune_variant
 }
 
+score() {  # OUT MODEL COMMAND ARGS...: `xling-eval COMMAND` on MODEL's checkpoint, rows added to its results file
+    local out=$1 model=$2
+    shift 2
+    OMP_NUM_THREADS=$THREADS xling-eval "$@" --checkpoint "$WORK/checkpoints/$model/checkpoint_best.pt" \
+        | sed "s/^{/{\"model\": \"$model\", /" >> "$out/transfer.$model.jsonl"
+}
+
 transfer_variant() {  # POS on every UD dev set, NER on CoNLL-2002 nl/es testa, NLI on XNLI dev (half) de/es/fr
-    local v=$1 out="$WORK/results/$1-seed$SEED"
+    local v=$1 out="$WORK/results/$1-seed$SEED" run model test file l format X="$DATA/xnli_dev_half"
     mkdir -p "$out"
-    rm -f "$out/transfer.jsonl"
-    for kind in full frozen fewshot joint; do for l in en de es fr nl; do
-        OMP_NUM_THREADS=$THREADS xling-eval tagging --checkpoint "$WORK/checkpoints/pos-$kind-$v-seed$SEED/checkpoint_best.pt" \
-            --input "$UD/dev-$l.tsv" --format udpos --lang "$l" \
-            | sed "s/^{/{\"model\": \"pos-$kind-$v-seed$SEED\", /" >> "$out/transfer.jsonl"
-    done; done
-    local ner="$WORK/checkpoints/ner-full-$v-seed$SEED/checkpoint_best.pt"
-    for test in "$DATA/wikiann/en/dev:en:wikiann" "$DATA/conll2002/ned.testa:nl:conll2002" \
-                "$DATA/conll2002/esp.testa:es:conll2002"; do
-        IFS=: read -r file l format <<< "$test"
-        OMP_NUM_THREADS=$THREADS xling-eval tagging --checkpoint "$ner" --input "$file" --format "$format" --lang "$l" \
-            | sed "s/^{/{\"model\": \"ner-full-$v-seed$SEED\", /" >> "$out/transfer.jsonl"
+    for run in $RUNS; do
+        model="$run-$v-seed$SEED"
+        rm -f "$out/transfer.$model.jsonl"
+        case "$run" in
+            pos-*) for l in en de es fr nl; do
+                       score "$out" "$model" tagging --input "$UD/dev-$l.tsv" --format udpos --lang "$l"
+                   done ;;
+            ner-*) for test in "$DATA/wikiann/en/dev:en:wikiann" "$DATA/conll2002/ned.testa:nl:conll2002" \
+                               "$DATA/conll2002/esp.testa:es:conll2002"; do
+                       IFS=: read -r file l format <<< "$test"
+                       score "$out" "$model" tagging --input "$file" --format "$format" --lang "$l"
+                   done ;;
+            nli-*) score "$out" "$model" nli --test "$X/dev-en.tsv:en" "$X/dev-de.tsv:de" "$X/dev-es.tsv:es" \
+                       "$X/dev-fr.tsv:fr" ;;
+        esac
     done
-    local X="$DATA/xnli_dev_half"
-    OMP_NUM_THREADS=$THREADS xling-eval nli --checkpoint "$WORK/checkpoints/nli-full-$v-seed$SEED/checkpoint_best.pt" \
-        --test "$X/dev-en.tsv:en" "$X/dev-de.tsv:de" "$X/dev-es.tsv:es" "$X/dev-fr.tsv:fr" \
-        | sed "s/^{/{\"model\": \"nli-full-$v-seed$SEED\", /" >> "$out/transfer.jsonl"
 }
 
 transfer() {

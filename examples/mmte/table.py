@@ -1,4 +1,4 @@
-"""What examples/mmte/run.sh writes (results/*/bleu.jsonl, results/*/transfer.jsonl, times.txt) -> the markdown
+"""What examples/mmte/run.sh writes (results/*/bleu.jsonl, results/*/transfer.MODEL.jsonl, times.txt) -> the markdown
 tables of its README.
 
     python examples/mmte/table.py work/mmte
@@ -88,7 +88,7 @@ def main(work):
     times_path = os.path.join(work, "times.txt")
     times = read_times(times_path if os.path.isfile(times_path) else None)
     bleu = [r for path in sorted(glob.glob(os.path.join(work, "results", "*", "bleu.jsonl"))) for r in read_rows(path)]
-    transfer = [r for path in sorted(glob.glob(os.path.join(work, "results", "*", "transfer.jsonl")))
+    transfer = [r for path in sorted(glob.glob(os.path.join(work, "results", "*", "transfer.*.jsonl")))
                 for r in read_rows(path)]
     if bleu:
         bleu_table(bleu, times)
