@@ -218,3 +218,31 @@ def test_a_joined_vocabulary_reads_languages_the_model_never_saw(data, trained):
     assert hub.reading_lang("en") == "en" and hub.reading_lang("nl") == "de"  # zero-shot: the shared sub-words
     assert (hub.encode(["d1 d2 d3"], lang="nl", tokenized=True) ==
             hub.encode(["d1 d2 d3"], lang="de", tokenized=True)).all()
+
+
+def test_examples_longer_than_the_model_takes_are_skipped_in_training_and_stop_validation(data, tmp_path):
+    """fairseq's rule for over-long examples (a WikiANN "sentence" of 1,419 sub-words stopped a fine-tuning run
+    with a traceback): training skips them with a count, validation stops with a clear error before any work
+    unless --skip-invalid-size-inputs-valid-test."""
+    from fairseq_xling.errors import UserError
+
+    _, task, model, _ = build_in_process(data, "/tmp/unused", *TINY, "--max-positions", "5",
+                                         arch="xling_mmte_tiny", objectives=BOTH)
+    assert model.max_positions() == 5
+    train = task.dataset("train")
+    batches = list(task.get_batch_iterator(train, max_sentences=8, max_positions=model.max_positions(),
+                                           ignore_invalid_inputs=True).next_epoch_itr(shuffle=False))
+    lengths = train.lengths(0)
+    assert 0 < len(train.skipped[0]) == int((lengths > 5).sum()) < len(lengths)
+    seen = sum(len(b["id"]) for b in batches)
+    assert seen == len(train) - sum(len(s) for s in train.skipped.values())
+    assert all(b["net_input"]["src_tokens"].size(1) <= 5 and b["target"].size(1) <= 5 for b in batches)
+    task.load_dataset("valid")
+    with pytest.raises(UserError, match=r"translation_de-en: \d+ of 24 evaluation examples are longer than the "
+                                        r"model takes \(5 tokens\).*--skip-invalid-size-inputs-valid-test"):
+        task.get_batch_iterator(task.dataset("valid"), max_sentences=8, max_positions=5)
+    log = fairseq_cli("train", *train_args(data, tmp_path, *TINY, "--max-positions", "5", "--max-epoch", "1",
+                                           arch="xling_mmte_tiny", objectives=BOTH), check=False)
+    assert log.returncode != 0 and "Traceback" not in log.stderr
+    assert "training examples are longer than the model takes (5 tokens" in log.stderr + log.stdout
+    assert "--skip-invalid-size-inputs-valid-test skips them" in log.stderr

@@ -3,7 +3,7 @@ tables of its README.
 
     python examples/mmte/table.py work/mmte
 
-BLEU: sacreBLEU of fairseq-generate (beam 5) per direction on LibreOffice help valid. POS: accuracy x 100 on the UD
+BLEU: sacreBLEU of fairseq-generate (beam BEAM) per direction on LibreOffice help valid. POS: accuracy x 100 on the UD
 dev sets (= the paper's F1 on gold-segmented words), trained on English (+ Dutch: few-shot, joint). NER: span F1.
 NLI: accuracy x 100 on XNLI dev (half; en is in-language, trained on SICK en).
 """
@@ -35,7 +35,8 @@ def seed_of(model: str) -> str:
 
 def bleu_table(rows, times):
     directions = [f"{lang}-en" for lang in LANGS] + [f"en-{lang}" for lang in LANGS]
-    print("sacreBLEU on LibreOffice help valid (1,442 sentences per direction), fairseq-generate beam 5\n")
+    beams = ", ".join(str(b) for b in sorted({r.get("beam", 5) for r in rows}))
+    print(f"sacreBLEU on LibreOffice help valid (1,442 sentences per direction), fairseq-generate, beam {beams}\n")
     print("| variant | seed | " + " | ".join(directions) + " | mean | train time | generate sent/s |")
     print("|---|---|" + "---|" * (len(directions) + 3))
     by_model = defaultdict(dict)

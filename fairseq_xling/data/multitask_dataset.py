@@ -18,6 +18,7 @@ class MultitaskDataset(FairseqDataset):
         self.names = list(datasets)
         self.datasets = list(datasets.values())
         self.offsets = np.cumsum([0] + [len(d) for d in self.datasets])
+        self.skipped = {}  # objective number -> local indices of examples too long for the model (never batched)
 
     def __len__(self):
         return int(self.offsets[-1])
@@ -40,6 +41,13 @@ class MultitaskDataset(FairseqDataset):
         batch = self.datasets[k].collater([s[1] for s in samples])
         batch["objective"] = self.names[k]
         return batch
+
+    def lengths(self, k: int) -> np.ndarray:
+        """num_tokens of every example of objective k."""
+        sub = self.datasets[k]
+        if hasattr(sub, "num_tokens_vec"):
+            return np.asarray(sub.num_tokens_vec(np.arange(len(sub))))
+        return np.array([sub.num_tokens(i) for i in range(len(sub))], dtype=np.int64)
 
     def num_tokens(self, index):
         k, i = self.locate(index)

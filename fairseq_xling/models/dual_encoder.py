@@ -93,6 +93,7 @@ class DualEncoder(XlingEncoder):
         self.transformer = TransformerStack(model_dim, layers, heads, ffn_dim, dropout, attention_dropout,
                                             normalize_before=normalize_before, max_positions=max_positions,
                                             input_norm=input_norm)
+        self.max_input_tokens = max_positions
         self.word_dim = embed_dim
         self.output_dim = self.sentence_dim = model_dim
 

@@ -98,6 +98,7 @@ class MmteEncoder(XlingEncoder):
                 self.embed_tokens.weight[vocab.rows(lang, vocab.pad(lang))] = 0.0
         self.transformer = TransformerStack(dim, layers, heads, ffn_dim, dropout, attention_dropout,
                                             normalize_before=normalize_before, max_positions=max_positions + 1)
+        self.max_input_tokens = max_positions  # the stack has one more position, for a prepended <2xx>
         self.target_token_mode = target_token_mode
         self.output_dim = self.sentence_dim = dim
 

@@ -118,6 +118,7 @@ class XlingEncoder(nn.Module):
     extra_inputs: Tuple[str, ...] = ()  # batch inputs it reads besides the tokens (e.g. src_chars)
     # whether forward takes ``tgt_lang`` (translation only) and then puts the decoder's ``memory`` in its output
     reads_target_lang = False
+    max_input_tokens: Optional[int] = None  # the longest input it takes (positions); None: any length
 
     def __init__(self, vocabs: Dict[str, MultilingualVocab]):
         super().__init__()
@@ -328,7 +329,12 @@ class XlingModel(BaseFairseqModel):
                 value.copy_(old[name])  # state_dict() tensors share the parameters' storage: this is the load
 
     def max_positions(self):
-        return None
+        """The longest example (tokens) the encoder, and the decoder if any, take; None: any length. fairseq-train
+        skips longer training examples (counted in a warning), and longer validation / generation examples stop the
+        run unless --skip-invalid-size-inputs-valid-test (see the task's get_batch_iterator)."""
+        limits = [self.encoder.max_input_tokens, self.decoder.max_positions() if self.decoder is not None else None]
+        limits = [int(n) for n in limits if n is not None]
+        return min(limits) if limits else None
 
     @classmethod
     def from_pretrained(cls, model_name_or_path, checkpoint_file="checkpoint_best.pt", **kwargs):

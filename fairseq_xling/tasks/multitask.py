@@ -215,6 +215,8 @@ class XlingMultitaskTask(FairseqTask):
         objective, sub = self.objectives_of(dataset)[k], dataset.datasets[k]
         with data_utils.numpy_seed(*seed):
             indices = np.concatenate([sub.ordered_indices() for _ in range(passes)])
+            if k in dataset.skipped:
+                indices = indices[~np.isin(indices, dataset.skipped[k])]
             batches = data_utils.batch_by_size(
                 indices, sub.num_tokens,
                 max_tokens=objective.cfg.max_tokens or max_tokens,
@@ -222,6 +224,32 @@ class XlingMultitaskTask(FairseqTask):
             )
             order = np.random.permutation(len(batches))
         return [batches[i] + dataset.offsets[k] for i in order]
+
+    def skip_too_long(self, dataset, max_positions, ignore_invalid_inputs):
+        """Leave out of every batch the examples longer than ``max_positions`` tokens (the model's limit, or
+        --max-tokens), as fairseq's filter_indices_by_size does: counted in a warning per objective when
+        ``ignore_invalid_inputs`` (fairseq-train's training data; --skip-invalid-size-inputs-valid-test), else a
+        UserError before any work."""
+        limits = max_positions if isinstance(max_positions, (tuple, list)) else (max_positions,)
+        limits = [int(n) for n in limits if n is not None]
+        dataset.skipped = {}
+        if not limits:
+            return
+        limit = min(limits)
+        for k, name in enumerate(dataset.names):
+            lengths = dataset.lengths(k)
+            long = np.flatnonzero(lengths > limit)
+            if not len(long):
+                continue
+            split = "training" if dataset.is_train else "evaluation"
+            what = (f"objective {name}: {len(long)} of {len(lengths)} {split} examples are longer than the model takes "
+                    f"({limit} tokens), e.g. example {long[0]} ({lengths[long[0]]} tokens)")
+            if not ignore_invalid_inputs:
+                raise UserError(f"{what}; --skip-invalid-size-inputs-valid-test skips them")
+            if len(long) == len(lengths):
+                raise UserError(f"{what}: all of them (a larger --max-positions or --max-tokens?)")
+            logger.warning(f"{what}: skipped")
+            dataset.skipped[k] = long
 
     def plan_epoch(self, dataset, epoch, max_tokens, max_sentences, group):
         """The epoch's batches: groups of ``group`` consecutive batches from one objective, one group per update."""
@@ -269,6 +297,7 @@ class XlingMultitaskTask(FairseqTask):
         if not disable_iterator_cache and dataset in self.dataset_to_epoch_iter:
             return self.dataset_to_epoch_iter[dataset]
         dataset.set_epoch(epoch)
+        self.skip_too_long(dataset, max_positions, ignore_invalid_inputs)
 
         if dataset.is_train:
             def batch_sampler(ds, ep):
