@@ -12,8 +12,9 @@
 # Environment: XLING_DATA (default ../shared/data), WORK (default work/mmte), MINUTES (per model, default 40),
 # FT_MINUTES (per fine-tuning run, default 6), THREADS (per model, default 1: the two variants train side by side
 # on 2 cores), SEED (default 1), VARIANTS (default "source separate"), RUNS (the fine-tuning runs of `finetune`
-# and `transfer`, default "pos-full pos-frozen pos-fewshot pos-joint ner-full nli-full"). Running `train` again
-# with a larger MINUTES continues from checkpoint_last.pt: fairseq counts the training time across restarts.
+# and `transfer`, default "pos-full pos-frozen pos-fewshot pos-joint ner-full nli-full"), BEAM (of `evaluate`,
+# default 5). Running `train` again with a larger MINUTES continues from checkpoint_last.pt: fairseq counts the
+# training time across restarts.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . examples/lib.sh
@@ -25,6 +26,7 @@ THREADS=${THREADS:-1}
 SEED=${SEED:-1}
 VARIANTS=${VARIANTS:-source separate}
 RUNS=${RUNS:-pos-full pos-frozen pos-fewshot pos-joint ner-full nli-full}
+BEAM=${BEAM:-5}
 PYTHON=${PYTHON:-python}
 HOURS=$("$PYTHON" -c "print($MINUTES / 60)")
 FT_HOURS=$("$PYTHON" -c "print($FT_MINUTES / 60)")
@@ -83,25 +85,26 @@ train() {
     each_variant model
 }
 
-evaluate_variant() {  # sacreBLEU per direction on the dev split, through fairseq-generate (beam 5)
+evaluate_variant() {  # sacreBLEU per direction on the dev split, through fairseq-generate (beam BEAM)
     local name="$1-seed$SEED" out="$WORK/results/$1-seed$SEED"
     mkdir -p "$out"
     for l in $LANGS; do for dir in "$l-en" "en-$l"; do
         OMP_NUM_THREADS=$THREADS fairseq-generate "$BIN" --user-dir fairseq_xling --task xling_multitask \
             --objectives "translation:$dir" --path "$WORK/checkpoints/$name/checkpoint_best.pt" --gen-subset valid \
-            --beam 5 --max-len-a 1.5 --max-len-b 10 --batch-size 64 --post-process sentencepiece \
+            --beam "$BEAM" --max-len-a 1.5 --max-len-b 10 --batch-size 64 --post-process sentencepiece \
             --scoring sacrebleu --cpu \
             > "$out/generate.$dir.txt" 2> "$out/generate.$dir.log"
-        "$PYTHON" - "$name" "$dir" "$out/generate.$dir.txt" "$out/generate.$dir.log" >> "$out/bleu.jsonl" <<'PY'
+        "$PYTHON" - "$name" "$dir" "$out/generate.$dir.txt" "$out/generate.$dir.log" "$BEAM" >> "$out/bleu.jsonl" <<'PY'
 import json, re, sys
-name, direction, text, log = sys.argv[1:]
+name, direction, text, log, beam = sys.argv[1:]
 out = open(text, encoding="utf-8").read() + open(log, encoding="utf-8").read()
 bleu = re.search(r"BLEU = ([\d.]+)", out)
 speed = re.search(r"Translated ([\d,]+) sentences .* \(([\d.]+) sentences/s", out)
 if not bleu or not speed:
     sys.exit(f"{log}: no BLEU score or speed line; fairseq-generate failed?")
-print(json.dumps({"task": "bleu", "model": name, "direction": direction, "bleu": float(bleu.group(1)),
-                  "sentences": int(speed.group(1).replace(",", "")), "sentences_per_s": float(speed.group(2))}))
+print(json.dumps({"task": "bleu", "model": name, "direction": direction, "beam": int(beam),
+                  "bleu": float(bleu.group(1)), "sentences": int(speed.group(1).replace(",", "")),
+                  "sentences_per_s": float(speed.group(2))}))
 PY
     done; done
 }
