@@ -6,9 +6,10 @@ sub-word model): the training data-bins are not read. Sentences are tokenised th
 mapped with the training dictionaries, sorted by length and batched; vectors come back in input order and
 equal the model's own forward pass in eval mode.
 """
+import logging
 import os
 from itertools import chain, repeat
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 import torch
@@ -18,6 +19,8 @@ from tqdm import tqdm
 from fairseq_xling.data.objectives.tagging import TAG_HEAD_PREFIX, tagging_head
 from fairseq_xling.errors import UserError
 from fairseq_xling.models.heads import TaggingHead
+
+logger = logging.getLogger(__name__)
 
 
 def sentence_list(sentences, method: str) -> List[str]:
@@ -222,8 +225,9 @@ class XlingHubInterface(nn.Module):
         lang = self.reading_lang(lang)
         head = tagging_head(task)
         words = self.task.vocabs["word"].dicts[lang]
+        owners = range(len(sentences))  # the sentence of each item
         if self.model.heads[head].pool is not None:
-            items = self._subword_tag_items(sentences, lang)
+            items, owners = self._subword_tag_items(sentences, lang, self.model.encoder.max_input_tokens)
             lengths = [len(item["subwords"]) for item in items]
 
             def collate(batch):
@@ -235,14 +239,17 @@ class XlingHubInterface(nn.Module):
 
             def collate(batch):
                 return collate_tagged(batch, words.pad(), chars.pad(), lang, head, with_tags=False)
-        out = [None] * len(sentences)
+        tags = [None] * len(items)
         for batch in tqdm(list(self.batches(lengths)), desc=f"tag {lang}", disable=not progress, unit="batch"):
             sample = collate([items[i] for i in batch])
             net_input = {k: v.to(self.device) if torch.is_tensor(v) else v for k, v in sample["net_input"].items()}
             mask = sample["tag_mask"].to(self.device)
             paths = self.model(**net_input)["predictions"]  # B x T (words)
             for row, i in enumerate(batch):
-                out[i] = [heads[task][t] for t in paths[row][mask[row]].tolist()]
+                tags[i] = [heads[task][t] for t in paths[row][mask[row]].tolist()]
+        out = [[] for _ in sentences]
+        for owner, item_tags in zip(owners, tags):  # a sentence's windows are consecutive items, in order
+            out[owner].extend(item_tags)
         return out
 
     def _word_tag_items(self, sentences: List[List[str]], lang: str) -> List[dict]:
@@ -261,10 +268,14 @@ class XlingHubInterface(nn.Module):
                           "tags": torch.zeros(len(tokens), dtype=torch.long)})
         return items
 
-    def _subword_tag_items(self, sentences: List[List[str]], lang: str) -> List[dict]:
+    def _subword_tag_items(self, sentences: List[List[str]], lang: str,
+                           limit: Optional[int] = None) -> Tuple[List[dict], List[int]]:
         """The items of :func:`~fairseq_xling.data.tagging_dataset.collate_subword_tagged`: each word split on its
-        own by the checkpoint's sub-word model (lowercased first if the data was), as conll.sh split it."""
-        from fairseq_xling.modules.word_pooling import word_index_from_counts
+        own by the checkpoint's sub-word model (lowercased first if the data was), as conll.sh split it; and the
+        sentence of each item. A sentence of more than ``limit`` sub-words (what the encoder takes) is tagged in
+        consecutive windows of whole words of at most ``limit`` sub-words (a single longer word keeps its first
+        ``limit``), each read on its own, and a warning says how many sentences were."""
+        from fairseq_xling.modules.word_pooling import word_index_from_counts, word_windows
         from fairseq_xling.text.conll import fairseq_token
 
         encoder = self.task.text_encoder(lang)
@@ -273,7 +284,7 @@ class XlingHubInterface(nn.Module):
                              f"sub-words")
         dictionary = self.task.vocabs["word"].dicts[lang]
         pieces: Dict[str, List[int]] = {}  # word -> its piece ids
-        items = []
+        items, owners, windowed = [], [], 0
         for i, tokens in enumerate(sentences):
             ids = []
             for token in map(fairseq_token, tokens):
@@ -281,10 +292,18 @@ class XlingHubInterface(nn.Module):
                     split = encoder.bpe.encode(token.lower() if encoder.lowercase else token).split()
                     pieces[token] = [dictionary.index(p) for p in split] or [dictionary.unk()]
                 ids.append(pieces[token])
-            items.append({"id": i, "subwords": torch.tensor([p for word in ids for p in word]),
-                          "word_index": word_index_from_counts(torch.tensor([len(word) for word in ids])),
-                          "tags": torch.zeros(len(ids), dtype=torch.long)})
-        return items
+            windows = word_windows([len(word) for word in ids], limit)
+            windowed += len(windows) > 1 or any(len(word) > (limit or len(word)) for word in ids)
+            for begin, end in windows:
+                words = [word[:limit] if limit else word for word in ids[begin:end]]
+                items.append({"id": len(items), "subwords": torch.tensor([p for word in words for p in word]),
+                              "word_index": word_index_from_counts(torch.tensor([len(word) for word in words])),
+                              "tags": torch.zeros(len(words), dtype=torch.long)})
+                owners.append(i)
+        if windowed:
+            logger.warning(f"{windowed} of {len(sentences)} sentences have more sub-words than the encoder takes "
+                           f"({limit}): tagged in windows of whole words")
+        return items, owners
 
     @property
     def nli_classes(self) -> List[str]:
@@ -316,7 +335,8 @@ class XlingHubInterface(nn.Module):
         out = [None] * len(premises)
         for batch in tqdm(list(self.batches(lengths)), desc=f"classify {lang}", disable=not progress, unit="batch"):
             if joint:  # the sentence end separates the two, as JointNliDataset joins them
-                pairs = [f"{premises[i]} {self.task.vocab.dicts[lang].eos_word} {hypotheses[i]}" for i in batch]
+                eos = self.task.vocab.dicts[self.reading_lang(lang)].eos_word
+                pairs = [f"{premises[i]} {eos} {hypotheses[i]}" for i in batch]
                 logits = self.model(**self.collate(pairs, lang, tokenized=True, numbers=batch), head=head)["logits"]
             else:
                 first = self.collate([premises[i] for i in batch], lang, tokenized=True, numbers=batch)

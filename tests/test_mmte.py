@@ -200,6 +200,8 @@ def test_the_hub_and_xling_eval_classify_with_the_fine_tuned_head(data, trained,
     hub = XlingHubInterface.from_pretrained(str(save), "checkpoint_last.pt")
     premises, hyps = [" ".join(p) for p in pairs], [" ".join(h) for h in hypotheses]
     assert hub.classify(premises, hyps, "en") == gold  # the training pairs, learned
+    assert "fr" not in hub.task.vocab.dicts  # zero-shot: a language it never saw reads the shared vocabulary
+    assert hub.classify(premises, hyps, "fr") == gold
     tsv = tmp_path / "dev-en.tsv"
     tsv.write_text("".join(f"{p}\t{h}\t{g}\n" for p, h, g in zip(premises, hyps, gold)))
     code, out, err = run_main(xling_eval, capsys, "nli", "--checkpoint", save / "checkpoint_last.pt",

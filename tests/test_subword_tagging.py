@@ -12,6 +12,7 @@ import torch
 from fairseq.data import Dictionary, data_utils
 
 from fairseq_xling.hub_interface import XlingHubInterface
+from fairseq_xling.modules.word_pooling import word_windows
 from fairseq_xling.text.subword import SubwordEncoder
 from fairseq_xling.text.tag_conversion import convert_tags
 from tests.utils import USER_DIR, build_in_process, fairseq_cli, first_batches
@@ -174,6 +175,18 @@ def test_a_translation_encoder_fine_tuned_as_tagger_tags_through_the_hub_and_xli
     assert evaluated.returncode == 0, evaluated.stderr[-3000:]
     row = json.loads(evaluated.stdout.strip().splitlines()[-1])
     assert row["f1"] == 1.0 and row["sentences"] == len(made["train"]) and row["in_train"] == len(made["train"])
+    # a sentence longer than the encoder takes is tagged in windows of whole words, in order, none lost
+    long = [t for sentence in tokens[:6] for t in sentence]
+    whole = hub.tag([long], "de")[0]
+    assert len(whole) == len(long)
+    counts = [len(item["subwords"]) for item in hub._subword_tag_items([[t] for t in long], "de")[0]]
+    hub.model.encoder.max_input_tokens = limit = max(counts) + 2
+    windows = word_windows(counts, limit)
+    assert len(windows) > 2
+    assert hub.tag([long], "de")[0] == [t for b, e in windows for t in hub.tag([long[b:e]], "de")[0]]
+    hub.model.encoder.max_input_tokens = 1  # every word alone, cut to its first sub-word
+    assert len(hub.tag([long], "de")[0]) == len(long)
+    hub.model.encoder.max_input_tokens = None
     # an unseen word is split into the checkpoint's pieces too (no data-bin needed: the model travels with it)
     assert len(hub.tag([["Katharina", "Zürich", "über"]], "de")[0]) == 3
     assert np.isfinite(hub.encode(["Anna haus"], lang="de")).all()

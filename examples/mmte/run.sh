@@ -9,21 +9,31 @@
 #
 #   bash examples/mmte/run.sh [prepare|train|evaluate|finetune|transfer|all]   (default all)
 #
-# Environment: XLING_DATA (default ../shared/data), WORK (default work/mmte), MINUTES (per model, default 40),
-# FT_MINUTES (per fine-tuning run, default 6), THREADS (per model, default 1: the two variants train side by side
-# on 2 cores), SEED (default 1), VARIANTS (default "source separate"), RUNS (the fine-tuning runs of `finetune`
-# and `transfer`, default "pos-full pos-frozen pos-fewshot pos-joint ner-full nli-full"), BEAM (of `evaluate`,
-# default 5). Running `train` again with a larger MINUTES continues from checkpoint_last.pt: fairseq counts the
-# training time across restarts.
+# Environment:
+#   XLING_DATA (default ../shared/data), WORK (default work/mmte), PYTHON (default python)
+#   MINUTES      training time per model (default 40); `train` again with a larger one continues from
+#                checkpoint_last.pt (fairseq counts the training time across restarts)
+#   MAX_UPDATE   updates per model (default 0: no limit): a second seed trains as many updates as the first
+#   THREADS      per model (default 1: the two variants train side by side on 2 cores)
+#   SEED         of the translation model (default 1)
+#   VARIANTS     default "source separate"; "laser" is the LASER BiLSTM encoder-decoder (xling_laser_lstm_cpu)
+#                on the same data with the same schedule, for the side by side
+#   RUNS         the fine-tuning runs of `finetune` and `transfer` (default "pos-full pos-frozen pos-fewshot
+#                pos-joint ner-full nli-full")
+#   FT_MINUTES   per fine-tuning run (default 6)
+#   FT_SEED      of `finetune` (default SEED; another one names the models RUN-VARIANT-seedSEED-ftFT_SEED)
+#   BEAM         of `evaluate` (default 5)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . examples/lib.sh
 DATA=${XLING_DATA:-../shared/data}
 WORK=${WORK:-work/mmte}
 MINUTES=${MINUTES:-40}
+MAX_UPDATE=${MAX_UPDATE:-0}
 FT_MINUTES=${FT_MINUTES:-6}
 THREADS=${THREADS:-1}
 SEED=${SEED:-1}
+FT_SEED=${FT_SEED:-$SEED}
 VARIANTS=${VARIANTS:-source separate}
 RUNS=${RUNS:-pos-full pos-frozen pos-fewshot pos-joint ner-full nli-full}
 BEAM=${BEAM:-5}
@@ -69,16 +79,26 @@ directions() {  # label smoothing 0.1 in every direction
     echo "$out"
 }
 
-model() {  # variant: <2xx> in the source, or encoded separately
+arch() {  # VARIANT: its architecture options (one word each)
+    case "$1" in
+        laser) echo "--arch xling_laser_lstm_cpu" ;;
+        *) echo "--arch xling_mmte_cpu --target-token $1" ;;
+    esac
+}
+
+model() {  # variant: <2xx> in the source, or encoded separately (or the LASER model)
     local start=$SECONDS name="$1-seed$SEED"
+    # shellcheck disable=SC2046  # arch's words are options
     OMP_NUM_THREADS=$THREADS fairseq-train "$BIN" --user-dir fairseq_xling --task xling_multitask \
-        --objectives "$(directions)" --schedule temperature:t=5 --arch xling_mmte_cpu --target-token "$1" \
+        --objectives "$(directions)" --schedule temperature:t=5 $(arch "$1") \
         --optimizer adam --adam-betas '(0.9, 0.98)' --lr 0.001 --lr-scheduler inverse_sqrt --warmup-updates 1000 \
-        --clip-norm 1 --max-tokens 4000 --stop-time-hours "$HOURS" \
+        --clip-norm 1 --max-tokens 4000 --stop-time-hours "$HOURS" --max-update "$MAX_UPDATE" \
         --save-dir "$WORK/checkpoints/$name" --save-interval-updates 1000 --keep-interval-updates 1 \
         --no-epoch-checkpoints --validate-interval-updates 1000 --cpu --log-format simple --log-interval 100 \
         --num-workers 0 --seed "$SEED" >> "$WORK/train_$name.log" 2>&1
-    echo "$name: $((SECONDS - start)) s (up to $MINUTES min of training in all)" >> "$WORK/times.txt"
+    local limit="$MINUTES min"
+    [[ $MAX_UPDATE == 0 ]] || limit="$limit or $MAX_UPDATE updates"
+    echo "$name: $((SECONDS - start)) s (up to $limit of training in all)" >> "$WORK/times.txt"
 }
 
 train() {
@@ -114,16 +134,22 @@ evaluate() {
     each_variant evaluate_variant
 }
 
+model_name() {  # RUN VARIANT: the fine-tuned model's name
+    if [[ $FT_SEED == "$SEED" ]]; then echo "$1-$2-seed$SEED"; else echo "$1-$2-seed$SEED-ft$FT_SEED"; fi
+}
+
 fine_tune() {  # variant name data objectives [options]: the variant's NMT encoder fine-tuned on English
-    local variant=$1 name="$2-$1-seed$SEED" data=$3 objectives=$4 start=$SECONDS
+    local variant=$1 run=$2 name data=$3 objectives=$4 start=$SECONDS
+    name=$(model_name "$run" "$variant")
     shift 4
-    [[ " $RUNS " == *" $2 "* ]] || return 0
+    [[ " $RUNS " == *" $run "* ]] || return 0
+    # shellcheck disable=SC2046  # arch's words are options
     OMP_NUM_THREADS=$THREADS fairseq-train "$data" --user-dir fairseq_xling --task xling_multitask \
-        --objectives "$objectives" --arch xling_mmte_cpu --target-token "$variant" --decoder none \
+        --objectives "$objectives" $(arch "$variant") --decoder none \
         --restore-encoder "$WORK/checkpoints/$variant-seed$SEED/checkpoint_best.pt" "$@" \
         --optimizer adam --clip-norm 1 --stop-time-hours "$FT_HOURS" --max-epoch 20 \
         --save-dir "$WORK/checkpoints/$name" --no-epoch-checkpoints --no-last-checkpoints --cpu \
-        --log-format simple --log-interval 100 --num-workers 0 --seed "$SEED" > "$WORK/train_$name.log" 2>&1
+        --log-format simple --log-interval 100 --num-workers 0 --seed "$FT_SEED" > "$WORK/train_$name.log" 2>&1
     echo "$name: $((SECONDS - start)) s" >> "$WORK/times.txt"
 }
 
@@ -163,7 +189,7 @@ transfer_variant() {  # POS on every UD dev set, NER on CoNLL-2002 nl/es testa, 
     local v=$1 out="$WORK/results/$1-seed$SEED" run model test file l format X="$DATA/xnli_dev_half"
     mkdir -p "$out"
     for run in $RUNS; do
-        model="$run-$v-seed$SEED"
+        model=$(model_name "$run" "$v")
         rm -f "$out/transfer.$model.jsonl"
         case "$run" in
             pos-*) for l in en de es fr nl; do
@@ -172,7 +198,8 @@ transfer_variant() {  # POS on every UD dev set, NER on CoNLL-2002 nl/es testa, 
             ner-*) for test in "$DATA/wikiann/en/dev:en:wikiann" "$DATA/conll2002/ned.testa:nl:conll2002" \
                                "$DATA/conll2002/esp.testa:es:conll2002"; do
                        IFS=: read -r file l format <<< "$test"
-                       score "$out" "$model" tagging --input "$file" --format "$format" --lang "$l"
+                       # --repair: esp.testa has chunks that begin with I- (counted as gold_repaired)
+                       score "$out" "$model" tagging --input "$file" --format "$format" --lang "$l" --repair
                    done ;;
             nli-*) score "$out" "$model" nli --test "$X/dev-en.tsv:en" "$X/dev-de.tsv:de" "$X/dev-es.tsv:es" \
                        "$X/dev-fr.tsv:fr" ;;

@@ -9,12 +9,14 @@ NLI: accuracy x 100 on XNLI dev (half; en is in-language, trained on SICK en).
 """
 import glob
 import os
+import statistics
 import sys
 from collections import defaultdict
 
 from fairseq_xling.evaluation.report import read_rows, read_times
 
-VARIANTS = {"source": "<2xx> in the source", "separate": "<2xx> encoded separately"}
+VARIANTS = {"source": "<2xx> in the source", "separate": "<2xx> encoded separately",
+            "laser": "LASER BiLSTM (same data)"}
 LANGS = ["de", "es", "fr", "nl"]
 SETTINGS = {  # pos-{setting}-{variant}-seed{n}
     "full": "zero-shot, full",
@@ -30,7 +32,43 @@ def variant_of(model: str) -> str:
 
 
 def seed_of(model: str) -> str:
+    """``...-seed1`` -> ``1``; ``...-seed1-ft2`` (fine-tuned with seed 2) -> ``1-ft2``."""
     return model.rpartition("-seed")[2]
+
+
+def spread(values) -> str:
+    """mean, and min..max when there are several."""
+    text = f"{statistics.mean(values):.1f}"
+    return text + (f" ({min(values):.1f}..{max(values):.1f}, n={len(values)})" if len(values) > 1 else " (n=1)")
+
+
+def claim_table(pos, nli):
+    """The Table 11 comparison over seeds: each variant's average, and separate - source per seed."""
+    print("Table 11 over seeds: mean en/de/es/fr (the paper's average) and of the non-English languages, mean over "
+          "runs (min..max); the difference pairs runs of the same seeds\n")
+    print("| task, setting | encoder | en/de/es/fr | non-en (POS de/es/fr/nl, XNLI de/es/fr) | separate - source, "
+          "en/de/es/fr | separate - source, non-en |")
+    print("|---|---|---|---|---|---|")
+    for task, table, setting_names, langs in (("POS", pos, ("full", "frozen"), LANGS),
+                                              ("XNLI", nli, ("full",), ["de", "es", "fr"])):
+        for setting in setting_names:
+            scores = defaultdict(dict)  # variant -> seed -> (Table 11 mean, non-en mean)
+            for model, cells in table.items():
+                if model.split("-")[1] == setting and all(lang in cells for lang in TABLE_11 + langs):
+                    scores[variant_of(model)][seed_of(model)] = (
+                        statistics.mean(cells[lang] for lang in TABLE_11),
+                        statistics.mean(cells[lang] for lang in langs))
+            seeds = sorted(set(scores["source"]) & set(scores["separate"]))
+            for variant in (v for v in VARIANTS if scores[v]):
+                runs = list(scores[variant].values())
+                cells = [spread([r[k] for r in runs]) for k in (0, 1)]
+                if variant == "separate" and seeds:
+                    cells += [spread([scores["separate"][s][k] - scores["source"][s][k] for s in seeds])
+                              for k in (0, 1)]
+                else:
+                    cells += ["", ""]
+                print(f"| {task}, {SETTINGS.get(setting, setting)} | {VARIANTS[variant]} | " + " | ".join(cells) + " |")
+    print()
 
 
 def bleu_table(rows, times):
@@ -51,6 +89,21 @@ def bleu_table(rows, times):
         print(f"| {VARIANTS[variant_of(model)]} | {seed_of(model)} | " + " | ".join(text) +
               f" | {mean:.1f} | {times.get(model, '-')} | {sum(speed[model]) / len(speed[model]):.1f} |")
     print()
+
+
+TABLE_11 = ["en", "de", "es", "fr"]  # the languages of the paper's Table 11 averages
+
+
+def order(model: str):
+    """Settings in SETTINGS order, the two variants of a setting side by side."""
+    setting = model.split("-")[1]
+    return (list(SETTINGS).index(setting) if setting in SETTINGS else len(SETTINGS),
+            list(VARIANTS).index(variant_of(model)), seed_of(model))
+
+
+def mean(cells, langs) -> str:
+    """The mean over ``langs`` when every one has a score, else -."""
+    return f"{sum(cells[lang] for lang in langs) / len(langs):.1f}" if all(lang in cells for lang in langs) else "-"
 
 
 def transfer_tables(rows):
@@ -74,15 +127,18 @@ def transfer_tables(rows):
         if not table:
             continue
         print(f"{title}\n")
-        print("| encoder | setting | seed | " + " | ".join(langs) + " | mean of non-en |")
-        print("|---|---|---|" + "---|" * (len(langs) + 1))
-        for model, cells in table.items():
+        table_11 = set(TABLE_11) <= set(langs)  # the paper averages POS and XNLI over en/de/es/fr
+        print("| encoder | setting | seed | " + " | ".join(langs) + " | mean of non-en |" +
+              (" mean en/de/es/fr (Table 11) |" if table_11 else ""))
+        print("|---|---|---|" + "---|" * (len(langs) + 1 + table_11))
+        for model, cells in sorted(table.items(), key=lambda item: order(item[0])):
             kind = SETTINGS.get(model.split("-")[1], "full")
             text = [f"{cells[lang]:.1f}" if lang in cells else "-" for lang in langs]
-            others = [cells[lang] for lang in langs if lang != "en" and lang in cells]
-            mean = f"{sum(others) / len(others):.1f}" if others else "-"
-            print(f"| {VARIANTS[variant_of(model)]} | {kind} | {seed_of(model)} | " + " | ".join(text) + f" | {mean} |")
+            print(f"| {VARIANTS[variant_of(model)]} | {kind} | {seed_of(model)} | " + " | ".join(text) +
+                  f" | {mean(cells, [lang for lang in langs if lang != 'en'])} |" +
+                  (f" {mean(cells, TABLE_11)} |" if table_11 else ""))
         print()
+    claim_table(pos, nli)
 
 
 def main(work):

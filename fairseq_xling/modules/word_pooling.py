@@ -6,7 +6,7 @@ positions of no word: padding, </s>, a language token). Batches are B x S x C (S
 (W words) out, with a B x W ``pad_mask`` (True = padding). Everything is one scatter or gather over the batch:
 no loop over words.
 """
-from typing import Optional, Tuple
+from typing import List, Optional, Tuple
 
 import torch
 
@@ -17,6 +17,20 @@ def word_index_from_counts(counts: torch.Tensor) -> torch.Tensor:
     """The word index of every sub-word of one sentence from the number of sub-words of each word:
     ``[1, 3, 2]`` -> ``[0, 1, 1, 1, 2, 2]``."""
     return torch.repeat_interleave(torch.arange(len(counts)), counts.long())
+
+
+def word_windows(counts, limit: Optional[int]) -> List[Tuple[int, int]]:
+    """Consecutive windows ``(begin, end)`` of whole words, each of at most ``limit`` sub-words, that cover a
+    sentence whose words have ``counts`` sub-words (a word of more than ``limit`` is a window of its own); one
+    window when ``limit`` is None or the sentence fits: ``[2, 3, 1, 4], 5`` -> ``[(0, 2), (2, 4)]``."""
+    windows, begin, size = [], 0, 0
+    for i, count in enumerate(counts):
+        if limit is not None and size and size + count > limit:
+            windows.append((begin, i))
+            begin, size = i, 0
+        size += count
+    windows.append((begin, len(counts)))
+    return windows
 
 
 def word_pad_mask(word_index: torch.Tensor, num_words: Optional[int] = None) -> torch.Tensor:

@@ -2,7 +2,7 @@
 import pytest
 import torch
 
-from fairseq_xling.modules.word_pooling import pool_words, word_index_from_counts, word_pad_mask
+from fairseq_xling.modules.word_pooling import pool_words, word_index_from_counts, word_pad_mask, word_windows
 
 # two sentences: words of 1, 4, 2 sub-words, then </s>; words of 3, 1 sub-words, then padding
 COUNTS = ([1, 4, 2], [3, 1])
@@ -17,6 +17,20 @@ STATES = torch.tensor([[[0., 0.], [1., -1.], [5., -5.], [3., -3.], [2., -2.], [6
 def test_word_index_from_counts():
     assert word_index_from_counts(torch.tensor(COUNTS[0])).tolist() == [0, 1, 1, 1, 1, 2, 2]
     assert word_index_from_counts(torch.tensor(COUNTS[1])).tolist() == [0, 0, 0, 1]
+
+
+@pytest.mark.parametrize("counts, limit, expected", [
+    ([2, 3, 1, 4], 5, [(0, 2), (2, 4)]),  # 2 + 3 fit, 1 + 4 fit
+    ([2, 3, 1, 4], 10, [(0, 4)]),  # the sentence fits
+    ([2, 3, 1, 4], None, [(0, 4)]),  # the encoder takes any length
+    ([7, 1, 1], 5, [(0, 1), (1, 3)]),  # a word longer than the limit is a window of its own
+    ([1, 1, 1], 1, [(0, 1), (1, 2), (2, 3)]),
+    ([], 5, [(0, 0)]),
+])
+def test_word_windows_cover_the_sentence_in_order(counts, limit, expected):
+    windows = word_windows(counts, limit)
+    assert windows == expected
+    assert [w for b, e in windows for w in range(b, e)] == list(range(len(counts)))
 
 
 def test_pad_mask():
