@@ -1,6 +1,7 @@
 """Span F1 as a validation metric of tagging objectives: summable span counts that give xling-eval's F1."""
 import pytest
 import torch
+from fairseq import metrics
 
 from fairseq_xling.evaluation.tagging import span_counts, span_f1
 from fairseq_xling.text.tag_conversion import convert_tags
@@ -42,3 +43,21 @@ def test_the_crf_criterion_logs_span_f1_over_the_split(tmp_path):
     model.train()  # training batches count no spans (no predictions there)
     _, _, log = criterion(model, first_batches(task)[0])
     assert log["ner_nl:span_gold"] == 0
+
+
+def test_logged_metrics_are_those_of_the_split_not_a_mean_over_batches(tmp_path):
+    """fairseq reduces each validation batch on its own: the logged F1 (what --best-checkpoint-metric reads) and
+    accuracy must come from the sums over all batches, not average the batches' own values."""
+    data = make_tagging_data_bin(str(tmp_path / "nl"), tagging_corpus(12), valid=tagging_corpus(12, seed=5))
+    _, task, _, criterion = build_in_process(data, str(tmp_path / "ckpt"), arch="xling_char_cnn_tagger_tiny",
+                                             objectives=f"tagging:nl:task=ner:data={data}")
+    batches = [dict(loss=2.0, sample_size=1, correct=4, tokens=4, span_tp=1, span_pred=1, span_gold=1),  # F1 1
+               dict(loss=6.0, sample_size=1, correct=1, tokens=16, span_tp=0, span_pred=3, span_gold=5)]  # F1 0
+    with metrics.aggregate(new_root=True) as valid:
+        for batch in batches:
+            task.reduce_metrics([{f"ner_nl:{k}": v for k, v in batch.items()}], criterion)
+    logged = valid.get_smoothed_values()
+    assert logged["ner_nl:f1"] == pytest.approx(2 * 1 / (4 + 6), abs=1e-4)  # the mean of batches would be 0.5
+    assert logged["ner_nl:accuracy"] == pytest.approx(5 / 20, abs=1e-4)  # not (1 + 1/16) / 2
+    assert logged["ner_nl:loss"] == pytest.approx(4.0)
+    assert not any(key.startswith("_") for key in logged)  # the sums stay out of the logs
