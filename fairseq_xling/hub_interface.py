@@ -222,7 +222,7 @@ class XlingHubInterface(nn.Module):
         task = task or (next(iter(heads)) if len(heads) == 1 else None)
         if task not in heads:
             raise ValueError(f"task={task!r}: the model tags {', '.join(heads)}")
-        lang = self.reading_lang(lang)
+        requested, lang = lang, self.reading_lang(lang)  # the bar shows the language asked for
         head = tagging_head(task)
         words = self.task.vocabs["word"].dicts[lang]
         owners = range(len(sentences))  # the sentence of each item
@@ -240,7 +240,7 @@ class XlingHubInterface(nn.Module):
             def collate(batch):
                 return collate_tagged(batch, words.pad(), chars.pad(), lang, head, with_tags=False)
         tags = [None] * len(items)
-        for batch in tqdm(list(self.batches(lengths)), desc=f"tag {lang}", disable=not progress, unit="batch"):
+        for batch in tqdm(list(self.batches(lengths)), desc=f"tag {requested}", disable=not progress, unit="batch"):
             sample = collate([items[i] for i in batch])
             net_input = {k: v.to(self.device) if torch.is_tensor(v) else v for k, v in sample["net_input"].items()}
             mask = sample["tag_mask"].to(self.device)

@@ -33,6 +33,8 @@ selection and vocabulary
   --lowercase                  lowercase the word stream (characters keep their case)
   --word-dict F --char-dict F --tag-dict F   reuse dictionaries (e.g. from another language's DEST);
                                repeat an option to use the union of several (counts summed)
+  --add-words VECTORS          word2vec text file (e.g. the run's --pretrained-word-vectors): its words join
+                               the word dictionary with count 0, so dev words with a vector are not <unk>
 sub-words (for encoders trained on a data-bin of preprocess/multilingual.sh --subword spm|bpe)
   --subword-from DATA_BIN      split each word on its own into DATA_BIN's sub-words; DEST gets
                                {split}.{subword,pieces,tag} (pieces = sub-words per word), DATA_BIN's joined
@@ -75,7 +77,7 @@ while [[ $# -gt 0 ]]; do
         --input-scheme) INPUT_SCHEME="$val" ;;
         --max-sentences) MAX_SENTENCES="$val" ;;
         --min-count) MIN_COUNT="$val" ;;
-        --word-dict|--char-dict|--tag-dict) require_file "$val" "$opt"; DICT_ARGS+=("$opt" "$val") ;;
+        --word-dict|--char-dict|--tag-dict|--add-words) require_file "$val" "$opt"; DICT_ARGS+=("$opt" "$val") ;;
         --subword-from) [[ -d "$val" ]] || die "$val: no such directory (given by $opt)"; SUBWORD_FROM="$val" ;;
         --workers) WORKERS="$val" ;;
         *) echo "unknown option: $opt" >&2; usage ;;

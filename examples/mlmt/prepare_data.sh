@@ -3,6 +3,9 @@
 # training sentences), Dutch POS, English NER and Spanish NER (the auxiliary tasks).
 #
 #   bash examples/mlmt/prepare_data.sh [WORK_DIR]      (default work/mlmt; ~3 min on 2 cores)
+#   VECTORS=work/mlmt/vectors bash examples/mlmt/prepare_data.sh work/mlmt_w2v
+#       the same with the words of VECTORS/{nl,es,en}.vec (train_word_vectors.py) in the word dictionaries
+#       (conll.sh --add-words), for runs with --vectors: dev words that have a vector are then not <unk>
 #
 # What is shared is decided by the dictionaries, built in two passes:
 #   1. each corpus alone (its own dictionaries) -> WORK/dicts/<corpus>/
@@ -17,6 +20,15 @@ DATA="${XLING_DATA:-$REPO/../shared/data}"
 WORK="${1:-$REPO/work/mlmt}"
 CONLL="$REPO/preprocess/conll.sh"
 SIZES=(10 50 100 200)
+VECTORS="${VECTORS:-}"
+
+words_of() {  # lang -> ADD: the --add-words option of that language's vectors (none without VECTORS)
+    ADD=()
+    if [[ -n "$VECTORS" ]]; then
+        [[ -f "$VECTORS/$1.vec" ]] || { echo "error: $VECTORS/$1.vec: no such file (VECTORS=$VECTORS)" >&2; exit 1; }
+        ADD=(--add-words "$VECTORS/$1.vec")
+    fi
+}
 
 train_of() {  # corpus -> TRAIN: conll.sh arguments of its training data
     case "$1" in
@@ -41,6 +53,8 @@ ner_tags=(--tag-dict "$D/ner_nl/dict.tag.txt" --tag-dict "$D/ner_es/dict.tag.txt
 nl_words=(--word-dict "$D/ner_nl/dict.word.txt" --word-dict "$D/pos_nl/dict.word.txt")
 
 train_of ner_nl
+words_of nl
+nl_words+=(${ADD[@]+"${ADD[@]}"})
 nl_ner=("${TRAIN[@]}" --valid "$DATA/conll2002/ned.testa" "${nl_words[@]}" "${chars[@]}" "${ner_tags[@]}")
 bash "$CONLL" "${nl_ner[@]}" --dest "$WORK/bin/ner_nl_all"
 for n in "${SIZES[@]}"; do
@@ -50,9 +64,11 @@ train_of pos_nl
 bash "$CONLL" "${TRAIN[@]}" --valid "$DATA/udpos_xtreme/dev-nl.tsv" "${nl_words[@]}" "${chars[@]}" \
     --dest "$WORK/bin/pos_nl" --no-text
 train_of ner_es
+words_of es
 bash "$CONLL" "${TRAIN[@]}" --valid "$DATA/conll2002/esp.testa" --word-dict "$D/ner_es/dict.word.txt" \
-    "${chars[@]}" "${ner_tags[@]}" --dest "$WORK/bin/ner_es"
+    ${ADD[@]+"${ADD[@]}"} "${chars[@]}" "${ner_tags[@]}" --dest "$WORK/bin/ner_es"
 train_of ner_en
-bash "$CONLL" "${TRAIN[@]}" --word-dict "$D/ner_en/dict.word.txt" "${chars[@]}" "${ner_tags[@]}" \
-    --dest "$WORK/bin/ner_en" --no-text
+words_of en
+bash "$CONLL" "${TRAIN[@]}" --word-dict "$D/ner_en/dict.word.txt" ${ADD[@]+"${ADD[@]}"} "${chars[@]}" \
+    "${ner_tags[@]}" --dest "$WORK/bin/ner_en" --no-text
 echo "data-bins in $WORK/bin: $(ls "$WORK/bin" | tr '\n' ' ')"

@@ -28,6 +28,19 @@ def read_word2vec_text(path: str) -> Tuple[List[str], np.ndarray]:
     return words, vectors
 
 
+def read_word2vec_words(path: str) -> List[str]:
+    """The words of a word2vec text file, in file order, without parsing the vectors (a dictionary needs only
+    them); the header is checked, and the number of lines against it."""
+    with open(path, encoding="utf-8") as f:
+        header = f.readline().split()
+        if len(header) != 2 or not all(x.isdigit() for x in header):
+            raise ValueError(f"{path}:1: expected a word2vec header 'count dim', got {' '.join(header)!r}")
+        words = [line.split(" ", 1)[0] for line in f if line.strip()]
+    if len(words) != int(header[0]):
+        raise ValueError(f"{path}: the header announces {header[0]} vectors, the file has {len(words)}")
+    return words
+
+
 def write_word2vec_text(path: str, words: Sequence[str], vectors: np.ndarray):
     """Write atomically (a temporary file renamed at the end)."""
     import os

@@ -191,3 +191,34 @@ def test_encoding_auto_is_logged(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "reading the file as Latin-1" in result.stderr
     assert "Bogotá" in (dest / "dict.word.txt").read_text() and not (dest / "text").exists()
+
+
+def test_add_words_puts_the_vectors_vocabulary_into_the_word_dictionary(tmp_path):
+    """--add-words: a dev word training never saw but that has a vector gets its own id (not <unk>); the training
+    words keep their ids and counts; a broken vectors file is an error naming it."""
+    train = make_conll2002(tmp_path / "train", [[("Jan", "B-PER"), ("komt", "O")], [("Jan", "B-PER")]])
+    valid = make_conll2002(tmp_path / "valid", [[("Piet", "B-PER"), ("komt", "O"), ("morgen", "O")]])
+    vectors = tmp_path / "nl.vec"
+    vectors.write_text("3 2\nPiet 0.1 0.2\nJan 0.3 0.4\n</s> 0 0\n")  # Jan: in training already
+    plain, added = tmp_path / "plain", tmp_path / "added"
+    assert run_conll("--format", "conll2002", "--lang", "nl", "--train", train, "--valid", valid,
+                     "--dest", plain).returncode == 0
+    result = run_conll("--format", "conll2002", "--lang", "nl", "--train", train, "--valid", valid,
+                       "--dest", added, "--add-words", vectors)
+    assert result.returncode == 0, result.stderr
+    assert "--add-words: 1 words of" in result.stderr
+    before = (plain / "dict.word.txt").read_text()
+    assert (added / "dict.word.txt").read_text() == before + "Piet 0\n"  # appended: training ids unchanged
+    plain_dict = fairseq_data.Dictionary.load(str(plain / "dict.word.txt"))
+    added_dict = fairseq_data.Dictionary.load(str(added / "dict.word.txt"))
+    assert plain_dict.string(load(plain / "valid.word")[0]) == "<unk> komt <unk>"
+    assert added_dict.string(load(added / "valid.word")[0]) == "Piet komt <unk>"
+    meta = json.loads((added / "preprocess.json").read_text())
+    assert meta["dictionaries"]["added_words"] == [str(vectors)]
+
+    broken = tmp_path / "broken.vec"
+    broken.write_text("Piet 0.1 0.2\n")  # no header
+    result = run_conll("--format", "conll2002", "--lang", "nl", "--train", train, "--dest", tmp_path / "b",
+                       "--add-words", broken)
+    assert result.returncode != 0 and f"{broken}:1: expected a word2vec header" in result.stderr
+    assert "Traceback" not in result.stderr and not (tmp_path / "b").exists()

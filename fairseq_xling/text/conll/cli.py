@@ -40,6 +40,9 @@ def build_parser() -> argparse.ArgumentParser:
     for kind in ("word", "char", "tag"):
         p.add_argument(f"--{kind}-dict", action="append",
                        help=f"use this {kind} dictionary; repeated: the union of the dictionaries (counts summed)")
+    p.add_argument("--add-words", action="append", metavar="VECTORS",
+                   help="word2vec text file: its words join the word dictionary (count 0), so that words with a "
+                        "pretrained vector are not <unk> (repeatable)")
     p.add_argument("--subword-from", metavar="DATA_BIN",
                    help="split every word into the sub-words of this data-bin of preprocess/multilingual.sh (its "
                         "model and joined dictionary) instead of writing word and character streams")
@@ -69,7 +72,8 @@ def check_args(a: argparse.Namespace):
         raise CorpusError("--max-sentences/--min-count: expected N >= 0 and C >= 1")
     if a.subword_from:
         given = [name for name, on in (("--lowercase", a.lowercase), ("--min-count", a.min_count != 1),
-                                       ("--word-dict", a.word_dict), ("--char-dict", a.char_dict)) if on]
+                                       ("--word-dict", a.word_dict), ("--char-dict", a.char_dict),
+                                       ("--add-words", a.add_words)) if on]
         if given:
             raise CorpusError(f"{given[0]}: not with --subword-from (the sub-words, their dictionary and their "
                               f"lowercasing are those of {a.subword_from}); expected --tag-dict only")

@@ -8,13 +8,15 @@ tag dictionary. The file format and the generic operations are in :mod:`fairseq_
 """
 import os
 from collections import Counter
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
-from fairseq_xling.text.conll.layout import WORD_SEPARATOR, word_symbol
+from fairseq_xling.text.conll.layout import WORD_SEPARATOR, fairseq_token, word_symbol
 from fairseq_xling.text.conll.readers import UPOS_TAGS, Sentence
-from fairseq_xling.text.dictionary import by_count, read_dict, write_dict, write_merged_dict
+from fairseq_xling.text.dictionary import (FAIRSEQ_SPECIAL_SYMBOLS, by_count, read_dict, read_dict_counts,
+                                           write_dict, write_merged_dict)
 from fairseq_xling.text.lines import CorpusError
 from fairseq_xling.text.tag_schemes import scheme_tags, split_tag
+from fairseq_xling.text.word_vectors import read_word2vec_words
 
 KINDS = ("word", "char", "tag")
 
@@ -75,6 +77,26 @@ def write_dictionaries(
         entries = ((t, tag_counts[t]) for t in tag_set(data, task, scheme))
         vocab["tag"] = write_dict(entries, dict_path(out_dir, "tag"))
     return vocab
+
+
+def add_words(path: str, files: Sequence[str], lowercase: bool = False) -> Tuple[int, int]:
+    """Append the words of ``files`` (word2vec text, e.g. the ``--pretrained-word-vectors`` of the run) that the
+    dictionary at ``path`` lacks, with count 0, after its own words: a dev word that training never saw but that
+    has a vector is then not ``<unk>``. Returns (dictionary size, words added)."""
+    entries = read_dict_counts(path)
+    known, before = {symbol for symbol, _ in entries}, len(entries)
+    for file in files:
+        try:
+            words = read_word2vec_words(file)
+        except (OSError, ValueError, UnicodeDecodeError) as err:
+            raise CorpusError(f"--add-words {file}: {err}") from None
+        for word in words:  # as the word stream writes tokens
+            symbol = word_symbol(fairseq_token(word), lowercase)
+            if symbol not in known and symbol not in FAIRSEQ_SPECIAL_SYMBOLS:
+                known.add(symbol)
+                entries.append((symbol, 0))
+    size = write_dict(entries, path)
+    return size, size - before
 
 
 def _check_known_tags(data: Dict[str, List[Sentence]], files: Dict[str, str], known: set, scheme: str,

@@ -11,7 +11,7 @@ from collections import Counter
 from typing import Dict, List, Tuple
 
 from fairseq_xling.text import pipeline
-from fairseq_xling.text.conll.dictionaries import dict_path, write_dictionaries
+from fairseq_xling.text.conll.dictionaries import add_words, dict_path, write_dictionaries
 from fairseq_xling.text.conll.layout import WORD_SEPARATOR, char_line, fairseq_token, word_line
 from fairseq_xling.text.conll.readers import Sentence, read_conll_with_lines, write_tsv
 from fairseq_xling.text.conll.subwords import PIECES_STREAM, SUBWORD_DICT, UNK, SubwordSource, write_counts
@@ -83,6 +83,9 @@ class Preparer(pipeline.Preparer):
         vocab = write_dictionaries(self.out_dir, data, files, a.task, scheme, lowercase=a.lowercase,
                                    min_count=a.min_count, word_dict=a.word_dict, char_dict=a.char_dict,
                                    tag_dict=a.tag_dict)
+        if a.add_words:
+            vocab["word"], added = add_words(dict_path(self.out_dir, "word"), a.add_words, a.lowercase)
+            self.log(f"--add-words: {added} words of {', '.join(a.add_words)} joined the word dictionary (count 0)")
         self.log(f"vocabulary: {vocab['word']} words (min count {a.min_count}), {vocab['char']} chars, "
                  f"{vocab['tag']} tags")
         for split, sentences in data.items():
@@ -98,6 +101,7 @@ class Preparer(pipeline.Preparer):
             },
             "dictionaries": {
                 "word": a.word_dict or "train",
+                "added_words": a.add_words or [],
                 "char": a.char_dict or "train",
                 "tag": a.tag_dict or "closed set of the scheme over the types in all splits",
             },
