@@ -9,12 +9,16 @@ Needs the data-bins of ``examples/mlmt/prepare_data.sh``. Every run appends one 
 ``WORK/results.jsonl`` (setting, size, seed, F1 per type, train seconds); runs already there are skipped, so an
 interrupted sweep resumes. ``examples/mlmt/table.py`` turns the file into the README's tables and plot.
 
-Model selection: none. Each run trains a fixed number of updates and the last checkpoint is scored, so the
-dev split (testa; the test splits are held out) is only measured, never used to choose.
+Model selection: none by default. Each run trains a fixed number of updates and the last checkpoint is scored,
+so the dev split (testa; the test splits are held out) is only measured, never used to choose. ``full
+--converge P`` instead trains until the target's dev F1 (testa, logged as ``ner_nl:f1`` at every epoch) has not
+improved for P epochs (at most ``--max-epoch``), keeps the best epoch's checkpoint and scores it (issue 13): testa
+then chooses the epoch, as dev sets do.
 """
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -62,13 +66,20 @@ def run_one(job, work):
            "--task", "xling_multitask", "--objectives", ",".join(objectives),
            "--schedule", f"mixing:target={target}", "--criterion", "xling_multitask",
            "--arch", "xling_char_cnn_tagger", *TRAIN_ARGS, *job["model_args"],
-           "--max-update", str(job["updates"]), "--seed", str(job["seed"]), "--save-dir", save_dir,
-           "--disable-validation", "--no-epoch-checkpoints", "--save-interval", "1000000",
+           "--seed", str(job["seed"]), "--save-dir", save_dir, "--no-epoch-checkpoints",
            "--cpu", "--num-workers", "0", "--log-format", "simple", "--log-interval", "500"]
+    if job.get("patience"):  # to convergence: dev F1 of the target every epoch selects and stops
+        cmd += ["--max-epoch", str(job["max_epoch"]), "--patience", str(job["patience"]),
+                "--best-checkpoint-metric", f"{target}:f1", "--maximize-best-checkpoint-metric",
+                "--no-last-checkpoints"]
+        checkpoint = os.path.join(save_dir, "checkpoint_best.pt")
+    else:  # a fixed number of updates, the last checkpoint (written once, when --max-update is reached)
+        cmd += ["--max-update", str(job["updates"]), "--disable-validation", "--save-interval", "1000000"]
+        checkpoint = os.path.join(save_dir, "checkpoint_last.pt")
     os.makedirs(save_dir, exist_ok=True)
-    checkpoint = os.path.join(save_dir, "checkpoint_last.pt")  # written once, when --max-update is reached
-    if os.path.exists(checkpoint):  # left by an interrupted run: start over, not resume
-        os.remove(checkpoint)
+    for stale in ("checkpoint_last.pt", "checkpoint_best.pt"):  # left by an interrupted run: start over
+        if os.path.exists(os.path.join(save_dir, stale)):
+            os.remove(os.path.join(save_dir, stale))
     env = dict(os.environ, OMP_NUM_THREADS=str(job["threads"]), MKL_NUM_THREADS=str(job["threads"]))
     log = os.path.join(save_dir, "train.log")
     start = time.time()
@@ -85,9 +96,15 @@ def run_one(job, work):
     row = json.loads(score.stdout.strip().splitlines()[-1])
     if not job["keep_checkpoint"]:
         os.remove(checkpoint)
-    return {**{k: job[k] for k in ("name", "sweep", "setting", "size", "seed", "updates")},
-            "f1": row["f1"], "f1_per_type": row.get("f1_per_type"), "train_seconds": round(seconds),
-            "eval_file": TESTA[lang]}
+    result = {**{k: job[k] for k in ("name", "sweep", "setting", "size", "seed", "updates")},
+              "f1": row["f1"], "f1_per_type": row.get("f1_per_type"), "train_seconds": round(seconds),
+              "eval_file": TESTA[lang]}
+    if job.get("patience"):  # the learning curve: dev F1 of the target after each epoch, and the epoch kept
+        with open(log) as f:
+            curve = [float(m) for m in re.findall(rf"\| {re.escape(target)}:f1 ([\d.]+)", f.read())]
+        result.update(dev_f1_by_epoch=curve, epochs=len(curve),
+                      best_epoch=1 + max(range(len(curve)), key=curve.__getitem__) if curve else None)
+    return result
 
 
 def sweep_jobs(args):
@@ -125,7 +142,10 @@ def sweep_jobs(args):
             job["model_args"] += ["--pretrained-word-vectors",
                                   ",".join(f"{lang}:{os.path.join(args.vectors, lang + '.vec')}" for lang in langs)]
             job["setting"] += "+w2v"
-        job["updates"] = args.updates
+        job["updates"] = args.updates if not args.converge else None
+        job["patience"], job["max_epoch"] = args.converge, args.max_epoch
+        if args.converge:
+            job["setting"] += "+conv"
         job["threads"] = args.threads
         job["keep_checkpoint"] = args.keep_checkpoints
         job["name"] = f"{job['sweep']}-{job['setting']}-{job['size']}-s{job['seed']}"
@@ -145,6 +165,10 @@ def main(argv=None):
     parser.add_argument("--keep-checkpoints", action="store_true", help="keep each run's checkpoint_last.pt")
     parser.add_argument("--settings", nargs="+", default=list(SETTINGS), choices=list(SETTINGS),
                         help="lowres: the settings to run (default: all)")
+    parser.add_argument("--converge", type=int, metavar="PATIENCE", default=0,
+                        help="full: train until the target's dev F1 has not improved for PATIENCE epochs and score "
+                             "the best epoch (default 0: a fixed number of --updates)")
+    parser.add_argument("--max-epoch", type=int, default=60, help="with --converge: at most this many epochs")
     parser.add_argument("--vectors", help="directory with LANG.vec word2vec text files (train_word_vectors.py): "
                                           "initialise the word embeddings from them; settings get a +w2v suffix")
     args = parser.parse_args(argv)
