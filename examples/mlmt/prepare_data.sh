@@ -29,6 +29,7 @@ words_of() {  # lang -> ADD: the --add-words option of that language's vectors (
         ADD=(--add-words "$VECTORS/$1.vec")
     fi
 }
+for lang in nl es en; do words_of "$lang"; done  # a missing vectors file stops the run before any work
 
 train_of() {  # corpus -> TRAIN: conll.sh arguments of its training data
     case "$1" in

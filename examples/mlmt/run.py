@@ -172,6 +172,8 @@ def main(argv=None):
     parser.add_argument("--vectors", help="directory with LANG.vec word2vec text files (train_word_vectors.py): "
                                           "initialise the word embeddings from them; settings get a +w2v suffix")
     args = parser.parse_args(argv)
+    if args.converge < 0 or args.max_epoch < 1:
+        parser.error(f"--converge {args.converge} --max-epoch {args.max_epoch}: expected PATIENCE >= 0 and N >= 1")
     args.sizes = args.sizes or ([0, 10, 50, 100, 200] if args.sweep == "lowres" else [10, 100, 200])
     args.updates = args.updates or (8000 if args.sweep == "full" else 2000)
     results = os.path.join(args.work, "results.jsonl")

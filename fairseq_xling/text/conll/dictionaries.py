@@ -89,7 +89,7 @@ def add_words(path: str, files: Sequence[str], lowercase: bool = False) -> Tuple
         try:
             words = read_word2vec_words(file)
         except (OSError, ValueError, UnicodeDecodeError) as err:
-            raise CorpusError(f"--add-words {file}: {err}") from None
+            raise CorpusError(f"--add-words: {err}") from None
         for word in words:  # as the word stream writes tokens
             symbol = word_symbol(fairseq_token(word), lowercase)
             if symbol not in known and symbol not in FAIRSEQ_SPECIAL_SYMBOLS:
