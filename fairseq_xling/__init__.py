@@ -18,7 +18,7 @@ logging.getLogger("fairseq.tasks.text_to_speech").setLevel(logging.WARNING)
 if hasattr(torch.serialization, "add_safe_globals"):
     torch.serialization.add_safe_globals([argparse.Namespace])
 
-from fairseq_xling import criterions, models, tasks  # noqa: E402,F401  (registers components)
+from fairseq_xling import criterions, models, optim, tasks  # noqa: E402,F401  (registers components)
 from fairseq_xling.errors import install_excepthook  # noqa: E402
 
 # fairseq-train / -validate / -generate with --user-dir fairseq_xling: a bad option or file is one error line

@@ -226,7 +226,7 @@ class XlingHubInterface(nn.Module):
         head = tagging_head(task)
         words = self.task.vocabs["word"].dicts[lang]
         owners = range(len(sentences))  # the sentence of each item
-        if self.model.heads[head].pool is not None:
+        if self.model.heads[head].subwords:
             items, owners = self._subword_tag_items(sentences, lang, self.model.encoder.max_input_tokens)
             lengths = [len(item["subwords"]) for item in items]
 
@@ -372,6 +372,39 @@ class XlingHubInterface(nn.Module):
                 text = dictionary.string(hypos[0]["tokens"])  # the best hypothesis, without </s>
                 out[i] = text if tokenized else self.task.text_encoder(tgt).decode(text)
         return out
+
+    @torch.no_grad()
+    def extract_word_features(self, sentences: List[List[str]], lang: str, pool: str = "max",
+                              progress: bool = False) -> List[List[np.ndarray]]:
+        """Every encoder layer's states per word of pre-tokenised sentences: for each sentence a list of W_i x D_l
+        arrays, embeddings first. An encoder that reads sub-words gets each word split into the checkpoint's
+        sub-words (as ``tag`` does) and a word's vector is ``pool`` (first, mean or max) over its sub-words' states
+        (van der Heijden et al. 2020 max-pool; ``modules/word_features.py`` builds tagger features from these)."""
+        from fairseq_xling.data.tagging_dataset import collate_subword_tagged
+        from fairseq_xling.modules.word_pooling import POOLINGS, pool_words
+
+        if pool not in POOLINGS:
+            raise ValueError(f"pool={pool!r}: expected one of {', '.join(POOLINGS)}")
+        sentences = token_lists(sentences, "extract_word_features")
+        lang = self.reading_lang(lang)
+        if self.task.text_encoder(lang).bpe is None:  # the encoder's tokens are the words
+            return self.extract_features([" ".join(s) for s in sentences], lang, tokenized=True, progress=progress,
+                                         all_layers=True)
+        items, owners = self._subword_tag_items(sentences, lang, self.model.encoder.max_input_tokens)
+        pad = self.task.vocabs["word"].dicts[lang].pad()
+        parts: List[List[List[np.ndarray]]] = [[] for _ in sentences]  # a sentence's windows, in order
+        batches = list(self.batches([len(item["subwords"]) for item in items]))
+        for batch in tqdm(batches, desc=f"word features {lang}", disable=not progress, unit="batch"):
+            net_input = collate_subword_tagged([items[i] for i in batch], pad, lang, head="", with_tags=False)
+            net_input = {k: v.to(self.device) if torch.is_tensor(v) else v for k, v in net_input["net_input"].items()}
+            word_index = net_input.pop("word_index")
+            result = self.model.encoder(net_input["src_tokens"], net_input["src_lengths"], lang)
+            pooled = [pool_words(layer, word_index, pool) for layer in result["layers"]]  # (B x W x C, B x W)
+            for row, i in enumerate(batch):
+                keep = ~pooled[0][1][row]
+                parts[owners[i]].append([words[row][keep].float().cpu().numpy() for words, _ in pooled])
+        return [[np.concatenate([window[layer] for window in windows]) for layer in range(len(windows[0]))]
+                if windows else [] for windows in parts]
 
     def extract_features(self, sentences: List[str], lang: str, tokenized: bool = False, progress: bool = False,
                          all_layers: bool = False) -> List[np.ndarray]:

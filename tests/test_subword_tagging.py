@@ -20,7 +20,8 @@ from tests.utils_text import DE_EN, MULTILINGUAL_SH, finish_script, run_script, 
 
 CONLL_SH = MULTILINGUAL_SH.replace("multilingual.sh", "conll.sh")
 PEOPLE, PLACES = ["Anna", "Jan", "Piet", "Katharina"], ["Gent", "Utrecht", "Rotterdam"]
-TINY_ENCODER = ["--arch", "xling_laser_lstm_tiny", "--embed-dim", "16", "--encoder-hidden-size", "16"]
+TINY_ENCODER = ["--arch", "xling_laser_lstm_tiny", "--embed-dim", "16", "--encoder-hidden-size", "16",
+                "--encoder-layers", "2"]
 
 
 def tagged_sentences(n, seed):
@@ -190,3 +191,91 @@ def test_a_translation_encoder_fine_tuned_as_tagger_tags_through_the_hub_and_xli
     # an unseen word is split into the checkpoint's pieces too (no data-bin needed: the model travels with it)
     assert len(hub.tag([["Katharina", "Zürich", "über"]], "de")[0]) == 3
     assert np.isfinite(hub.encode(["Anna haus"], lang="de")).all()
+
+
+def train_tagger(made, name, objective, *extra, updates=60):
+    """fairseq-train a tagging head on the sub-word data: (save dir, log)."""
+    save = made["base"] / name
+    result = fairseq_cli(
+        "train", made["tagging"], "--user-dir", USER_DIR, "--task", "xling_multitask", "--objectives", objective,
+        *TINY_ENCODER, "--decoder", "none", "--batch-size", "10", "--max-update", str(updates), "--save-dir", save,
+        "--cpu", "--no-progress-bar", "--num-workers", "0", "--seed", "1", "--no-epoch-checkpoints",
+        "--log-interval", str(updates), *extra, check=False)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return save, result.stdout + result.stderr
+
+
+def model_state(path):
+    return torch.load(path, map_location="cpu", weights_only=False)["model"]
+
+
+# van der Heijden et al.'s tagger, shrunk: a 1-layer Transformer of 16 over the word features, then the CRF
+FEATURE_TAGGER = "tagging:de:task=ner:features={}:tagger=transformer:tagger_dim=16:tagger_layers=1:tagger_dropout=0"
+
+
+@pytest.mark.parametrize("kind, learned", [("top", "features.gamma"), ("elmo", "features.scalar_mix.weights"),
+                                           ("bow", None), ("gru", "features.gru.weight_ih_l0")])
+def test_gradients_reach_the_features_and_tagger_never_a_frozen_encoder(made, kind, learned):
+    _, task, model, criterion = build_in_process(str(made["tagging"]), "/tmp/unused", *TINY_ENCODER, "--decoder",
+                                                 "none", "--restore-encoder", made["nmt_ckpt"], "--freeze-encoder",
+                                                 objectives=FEATURE_TAGGER.format(kind))
+    model.train()
+    criterion(model, first_batches(task)[0])[0].backward()
+    assert all(not p.requires_grad and p.grad is None for p in model.encoder.parameters())
+    head = model.heads["tag_ner"]
+    assert head.tagger.project.weight.grad.abs().sum() > 0
+    if learned is not None:
+        assert head.get_parameter(learned).grad.abs().sum() > 0
+
+
+@pytest.mark.parametrize("kind", ["top", "elmo", "bow", "gru"])
+def test_word_features_of_a_frozen_translation_encoder_train_a_tagger(made, kind):
+    """Through fairseq-train: the frozen encoder's parameters stay as restored; gamma and the layer weights learn."""
+    save, log = train_tagger(made, f"features_{kind}", FEATURE_TAGGER.format(kind), "--restore-encoder",
+                             made["nmt_ckpt"], "--freeze-encoder", "--optimizer", "adam", "--lr", "0.01", updates=20)
+    assert "encoder restored from" in log
+    before, after = model_state(made["nmt_ckpt"]), model_state(save / "checkpoint_last.pt")
+    encoder = [k for k in after if k.startswith("encoder.")]
+    assert encoder and all(torch.equal(after[k], before[k]) for k in encoder)
+    if kind == "top":
+        assert after["heads.tag_ner.features.gamma"].item() != 1.0
+    if kind == "elmo":
+        assert after["heads.tag_ner.features.scalar_mix.weights"].abs().sum() > 0
+
+
+def test_laser_top_transformer_crf_tags_its_training_sentences_perfectly(made):
+    """LASER-top features -> Transformer tagger -> CRF, trained with SGD + momentum under the one-cycle policy
+    (the paper's LASER-based setting), then scored by xling-eval and read back through the hub."""
+    save, log = train_tagger(made, "laser_top", FEATURE_TAGGER.format("top"), "--restore-encoder", made["nmt_ckpt"],
+                             "--freeze-encoder", "--optimizer", "sgd", "--momentum", "0.9", "--lr", "0.1",
+                             "--clip-norm", "5", "--lr-scheduler", "one_cycle", updates=150)
+    assert "ner_de:f1 1" in log, log[-3000:]
+    command = [sys.executable, "-m", "fairseq_xling.evaluation.cli", "tagging", "--checkpoint",
+               str(save / "checkpoint_last.pt"), "--input", str(made["conll"]), "--format", "conll2002", "--lang", "de"]
+    evaluated = subprocess.run(command, capture_output=True, text=True)
+    assert evaluated.returncode == 0, evaluated.stderr[-3000:]
+    assert json.loads(evaluated.stdout.strip().splitlines()[-1])["f1"] == 1.0
+    hub = XlingHubInterface.from_pretrained(str(save), "checkpoint_last.pt")
+    tokens = [t for t, _ in made["train"]]
+    features = hub.extract_word_features(tokens[:3], "de", pool="max")
+    layers = hub.model.encoder.layer_dims
+    assert [[f.shape for f in sentence] for sentence in features] == [[(len(s), d) for d in layers] for s in tokens[:3]]
+
+
+def test_lstm_no_pretraining_trains_its_encoder_with_the_tagger(made):
+    """The paper's "LSTM no pretraining": LASER-elmo's features over a randomly initialised BiLSTM that trains."""
+    _, task, model, criterion = build_in_process(str(made["tagging"]), "/tmp/unused", *TINY_ENCODER, "--decoder",
+                                                 "none", objectives=FEATURE_TAGGER.format("elmo"))
+    model.train()
+    criterion(model, first_batches(task)[0])[0].backward()
+    assert model.encoder.lstm.layers[1].weight_hh_l0.grad.abs().sum() > 0
+    assert model.heads["tag_ner"].features.scalar_mix.weights.grad.abs().sum() > 0
+
+
+def test_feature_options_are_checked(made):
+    tagging = str(made["tagging"])
+    for objective, match in (("tagging:de:features=last", "features=last: expected one of states, top"),
+                             ("tagging:de:features=top:pool=mean", "pool= pools the top layer's states"),
+                             ("tagging:de:tagger=lstm", "tagger=lstm: expected linear or transformer")):
+        with pytest.raises(ValueError, match=match):
+            build_in_process(tagging, "/tmp/unused", *TINY_ENCODER, objectives=objective)

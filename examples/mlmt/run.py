@@ -51,6 +51,12 @@ ABLATIONS = {
 TRAIN_ARGS = ["--optimizer", "sgd", "--momentum", "0.9", "--lr", "0.02", "--clip-norm", "5",
               "--lr-scheduler", "step", "--lr-deacy-period", "10000", "--lr-decay", "0.9", "--batch-size", "19"]
 TESTA = {"nl": "conll2002/ned.testa", "es": "conll2002/esp.testa"}
+# the data-bin of an auxiliary objective, where its name is not the data-bin's
+AUX_BINS = {"ner_nl": "ner_nl_all"}
+# Table 3's full models: the target's auxiliaries. Spanish has no POS training set here (UD-POS trains en/nl
+# only), so its cross-task auxiliary is Dutch POS (mu * zeta = 0.01 of its weight)
+FULL_AUX = {"nl": SETTINGS["full"], "es": ["pos_nl", "ner_en", "ner_nl"]}
+TARGET_BINS = {"nl": "ner_nl_all", "es": "ner_es"}
 
 
 def run_one(job, work):
@@ -60,7 +66,7 @@ def run_one(job, work):
     bins = os.path.join(work, "bin")
     # the target's data-bin (none for zero-shot: size 0), then the auxiliary objectives'
     data = {target: os.path.join(bins, job["target_bin"])} if job["target_bin"] else {}
-    data.update({aux: os.path.join(bins, aux) for aux in job["aux"]})
+    data.update({aux: os.path.join(bins, AUX_BINS.get(aux, aux)) for aux in job["aux"]})
     objectives = [f"tagging:{o.split('_')[1]}:task={o.split('_')[0]}:data={path}" for o, path in data.items()]
     cmd = ["fairseq-train", next(iter(data.values())), "--user-dir", os.path.join(REPO, "fairseq_xling"),
            "--task", "xling_multitask", "--objectives", ",".join(objectives),
@@ -101,8 +107,12 @@ def run_one(job, work):
               "eval_file": TESTA[lang]}
     if job.get("patience"):  # the learning curve: dev F1 of the target after each epoch, and the epoch kept
         with open(log) as f:
-            curve = [float(m) for m in re.findall(rf"\| {re.escape(target)}:f1 ([\d.]+)", f.read())]
-        result.update(dev_f1_by_epoch=curve, epochs=len(curve),
+            text = f.read()
+        curve = [float(m) for m in re.findall(rf"\| {re.escape(target)}:f1 ([\d.]+)", text)]
+        # updates of the target objective per epoch (a full model's epoch also holds the auxiliaries' batches)
+        plans = re.findall(rf"epoch \d+ plan: \d+ updates; .*?\b{re.escape(target)}: (\d+)", text)
+        result["target_updates_by_epoch"] = [int(n) for n in plans[:len(curve)]]
+        result.update(dev_f1_by_epoch=curve, epochs=len(curve), patience=job["patience"], max_epoch=job["max_epoch"],
                       best_epoch=1 + max(range(len(curve)), key=curve.__getitem__) if curve else None)
     return result
 
@@ -129,13 +139,13 @@ def sweep_jobs(args):
                                      target="ner_nl", target_bin=f"ner_nl_{size}",
                                      model_args=["--word-dim", "50", *extra]))
     else:  # full training sets; the paper's high-resource sizes (100-d words, LSTM 225)
-        for target, bin_name, aux in (("nl", "ner_nl_all", []), ("es", "ner_es", []),
-                                      ("nl", "ner_nl_all", SETTINGS["full"])):
-            for seed in args.seeds:
-                setting = "baseline" if not aux else "full"
-                jobs.append(dict(sweep="full", setting=f"{setting}_{target}", size="all", seed=seed, aux=aux,
-                                 target=f"ner_{target}", target_bin=bin_name,
-                                 model_args=["--word-dim", "100", "--lstm-hidden", "225"]))
+        for target in args.targets:
+            for setting in args.settings:
+                aux = {"baseline": [], "full": FULL_AUX[target]}[setting]
+                for seed in args.seeds:
+                    jobs.append(dict(sweep="full", setting=f"{setting}_{target}", size="all", seed=seed, aux=aux,
+                                     target=f"ner_{target}", target_bin=TARGET_BINS[target],
+                                     model_args=["--word-dim", "100", "--lstm-hidden", "225"]))
     for job in jobs:
         if args.vectors:  # every language of the run starts from its pretrained vectors
             langs = sorted({name.split("_")[1] for name in [job["target"], *job["aux"]]})
@@ -163,8 +173,10 @@ def main(argv=None):
     parser.add_argument("--jobs", type=int, default=2, help="runs at the same time")
     parser.add_argument("--threads", type=int, default=1, help="torch threads per run")
     parser.add_argument("--keep-checkpoints", action="store_true", help="keep each run's checkpoint_last.pt")
-    parser.add_argument("--settings", nargs="+", default=list(SETTINGS), choices=list(SETTINGS),
-                        help="lowres: the settings to run (default: all)")
+    parser.add_argument("--settings", nargs="+", choices=list(SETTINGS),
+                        help="the settings to run (default: all; full: baseline and full)")
+    parser.add_argument("--targets", nargs="+", default=list(TESTA), choices=list(TESTA),
+                        help="full: the target languages (default: nl es)")
     parser.add_argument("--converge", type=int, metavar="PATIENCE", default=0,
                         help="full: train until the target's dev F1 has not improved for PATIENCE epochs and score "
                              "the best epoch (default 0: a fixed number of --updates)")
@@ -174,6 +186,9 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.converge < 0 or args.max_epoch < 1:
         parser.error(f"--converge {args.converge} --max-epoch {args.max_epoch}: expected PATIENCE >= 0 and N >= 1")
+    if args.sweep == "full" and not set(args.settings or ()) <= {"baseline", "full"}:
+        parser.error(f"full: --settings {' '.join(args.settings)}: expected baseline and/or full")
+    args.settings = args.settings or (["baseline", "full"] if args.sweep == "full" else list(SETTINGS))
     args.sizes = args.sizes or ([0, 10, 50, 100, 200] if args.sweep == "lowres" else [10, 100, 200])
     args.updates = args.updates or (8000 if args.sweep == "full" else 2000)
     results = os.path.join(args.work, "results.jsonl")

@@ -1,6 +1,6 @@
 """results.jsonl of examples/mlmt/run.py -> the markdown tables of examples/mlmt/README.md (+ Figure 3 plot).
 
-    python examples/mlmt/table.py work/mlmt/results.jsonl [--plot examples/mlmt/lowres.png]
+    python examples/mlmt/table.py work/mlmt/results.jsonl [--plot examples/mlmt/lowres.png] [--curve curve.png]
 
 Cells are the mean span F1 (%) over seeds, with the standard deviation and the number of seeds.
 """
@@ -83,6 +83,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("results")
     parser.add_argument("--plot", help="write Figure 3 (F1 against training sentences) to this image")
+    parser.add_argument("--curve", help="write the learning curves of runs to convergence (dev F1 per epoch)")
     args = parser.parse_args(argv)
     rows = [json.loads(line) for line in open(args.results) if line.strip()]
     lowres = grouped(rows, "lowres")
@@ -100,11 +101,38 @@ def main(argv=None):
     high = grouped(rows, "full")
     if high:
         print("\nTable 3: full training sets, span F1 (%) on testa, train time on 2 cores\n")
-        print("| setting | F1 | train time (s) |\n|---|---|---|")
+        print("| setting | F1 | epochs (best) | train time (s) |\n|---|---|---|---|")
         for (setting, _), runs in sorted(high.items()):
             seconds = statistics.mean(r["train_seconds"] for r in runs)
-            print(f"| {setting} | {cell([r['f1'] for r in runs])} | {seconds:,.0f} |")
+            epochs = ", ".join(f"{r['epochs']} ({r['best_epoch']})" for r in runs if r.get("epochs")) or "-"
+            print(f"| {setting} | {cell([r['f1'] for r in runs])} | {epochs} | {seconds:,.0f} |")
+        if args.curve:
+            curve(rows, args.curve)
 
+
+def curve(rows, path):
+    """The learning curves of the runs to convergence: dev F1 after each epoch against the updates made on the
+    target objective so far (a full model's epoch also holds its auxiliaries' batches, so epochs differ in size)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 3.8))
+    for r in rows:
+        f1, updates = r.get("dev_f1_by_epoch"), r.get("target_updates_by_epoch")
+        if not f1 or not updates or len(updates) != len(f1):
+            continue
+        xs = [sum(updates[: i + 1]) / 1000 for i in range(len(updates))]
+        line = ax.plot(xs, [100 * v for v in f1], marker=".", label=f"{r['setting']} s{r['seed']}")
+        best = r["best_epoch"] - 1
+        ax.plot([xs[best]], [100 * f1[best]], marker="o", color=line[0].get_color(), fillstyle="none", markersize=9)
+    ax.set_xlabel("updates on the target objective (thousands; batch 19)")
+    ax.set_ylabel("span F1 on testa (%)")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower right", fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
 
 if __name__ == "__main__":
     main()

@@ -50,6 +50,8 @@ class BiLSTMAvgEncoder(XlingEncoder):
         self.lstm = BiLSTM(embed_dim, hidden_size, num_layers) if num_layers > 0 else None
         self.word_dim = embed_dim
         self.output_dim = self.sentence_dim = self.lstm.output_size if self.lstm is not None else embed_dim
+        self.layer_dims = (embed_dim,) + (self.output_dim,) * num_layers
+        self.bidirectional = True
 
     @classmethod
     def build(cls, cfg, task):

@@ -62,6 +62,7 @@ class CharCNNBiLSTMEncoder(XlingEncoder):
         self.dropout = nn.Dropout(dropout)
         self.word_dim = word_dim
         self.output_dim = self.sentence_dim = 2 * lstm_hidden
+        self.layer_dims, self.bidirectional = (feature_dim, self.output_dim), True
 
     @classmethod
     def build(cls, cfg, task):

@@ -96,6 +96,7 @@ class DualEncoder(XlingEncoder):
         self.max_input_tokens = max_positions
         self.word_dim = embed_dim
         self.output_dim = self.sentence_dim = model_dim
+        self.layer_dims = (model_dim,) * (layers + 1)
 
     @classmethod
     def build(cls, cfg, task):

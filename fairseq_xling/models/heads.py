@@ -12,7 +12,6 @@ import torch.nn as nn
 from fairseq_xling.modules.crf import LinearChainCRF
 from fairseq_xling.modules.pooling import masked_max
 from fairseq_xling.modules.tag_schemes import allowed_transitions
-from fairseq_xling.modules.word_pooling import pool_words
 from fairseq_xling.text.tag_schemes import constrained_scheme
 
 
@@ -39,27 +38,37 @@ class TaggingHead(nn.Module):
     """Tag scores for one tagging task, shared by its languages, then a CRF (or a softmax), after Lin et al.
 
     emissions = g * W_lang h + (1 - g) * W h with g = sigmoid(w_lang . h + b) when language ``lang`` has a
-    language-specific layer, else W h. With ``hidden``, h = ReLU(W_h x + b_h) of the features x (MMTE's head,
-    Siddhant et al. 2020), else h = x. With ``pool``, the encoder read sub-words and x is each word's vector pooled
-    from its sub-words' states (``modules/word_pooling.py``).
+    language-specific layer, else W h. h is, in order: the word features x (the encoder's top layer per token, or
+    ``features``: word vectors from any of its layers, ``modules/word_features.py``), dropout, the ``tagger``
+    (a :class:`TransformerTagger`, van der Heijden et al. 2020), then with ``hidden`` a ReLU layer (MMTE's head,
+    Siddhant et al. 2020).
 
     Args:
-        input_dim: size of the encoder's token features.
+        input_dim: size of the word features (the encoder's ``output_dim`` without ``features``).
         tags: the tag strings (CRF label order); scheme: their scheme (BIOES, IOB2, ...): the CRF forbids the
             transitions a constrained scheme does not allow.
         langs: languages that get a gated language-specific layer (empty: none).
         crf: a CRF on top (else the tags are scored independently, softmax).
         hidden: size of the ReLU layer before the tag scores (0: none).
-        pool: ``first``, ``mean`` or ``max``: the head tags words made of sub-words (its forward needs
-            ``word_index``); None: the encoder's tokens are the words.
+        features: a :class:`WordFeatures` (None: the encoder's ``token_features`` are the word features).
+        subwords: the encoder reads sub-words and ``features`` pools them to words (its forward needs
+            ``word_index``).
+        tagger: a module B x W x C, pad_mask -> B x W x H between the features and the tag scores (None: none).
+        feature_dropout: dropout on the word features.
     """
 
     def __init__(self, input_dim: int, tags, scheme: str, langs=(), crf: bool = True, hidden: int = 0,
-                 pool: Optional[str] = None):
+                 features: Optional[nn.Module] = None, subwords: bool = False, tagger: Optional[nn.Module] = None,
+                 feature_dropout: float = 0.0):
         super().__init__()
-        self.tags, self.scheme, self.pool = list(tags), scheme, pool
-        self.hidden = nn.Sequential(nn.Linear(input_dim, hidden), nn.ReLU()) if hidden else None
-        dim = hidden or input_dim
+        if subwords and features is None:
+            raise ValueError("a tag head over sub-words needs word features that pool them")
+        self.tags, self.scheme, self.subwords = list(tags), scheme, subwords
+        self.features, self.tagger = features, tagger
+        self.feature_dropout = nn.Dropout(feature_dropout)
+        dim = tagger.output_dim if tagger is not None else input_dim
+        self.hidden = nn.Sequential(nn.Linear(dim, hidden), nn.ReLU()) if hidden else None
+        dim = hidden or dim
         self.shared = nn.Linear(dim, len(tags))
         self.lang_layers = nn.ModuleDict({lang: nn.Linear(dim, len(tags)) for lang in langs})
         self.gates = nn.ModuleDict({lang: nn.Linear(dim, 1) for lang in langs})
@@ -72,16 +81,20 @@ class TaggingHead(nn.Module):
     def forward(self, encoder_out, lang: str, tags=None, word_index=None):
         """Returns ``emissions`` B x T x K, ``logits`` (the same, for stock criteria), with ``tags`` (B x T, -100
         at padding) the per-sentence ``nll`` (B), and in eval mode the best ``predictions`` (B x T, -1 at padding).
-        T is the encoder's tokens, or with ``pool`` the words W: ``word_index`` (B x S, the word of each of the
+        T is the encoder's tokens, or with ``subwords`` the words W: ``word_index`` (B x S, the word of each of the
         encoder's S sub-words, -1 for none) says which sub-words make each word.
         """
-        h, pad_mask = encoder_out["token_features"], encoder_out["pad_mask"]  # B x T x C, B x T (True = padding)
-        if self.pool is not None:
-            if word_index is None:
-                raise ValueError("this tag head tags words made of sub-words: its input needs word_index (data of "
-                                 "preprocess/conll.sh --subword-from)")
-            h, pad_mask = pool_words(h, word_index, self.pool)  # B x W x C, B x W
+        if self.subwords and word_index is None:
+            raise ValueError("this tag head tags words made of sub-words: its input needs word_index (data of "
+                             "preprocess/conll.sh --subword-from)")
+        if self.features is not None:
+            h, pad_mask = self.features(encoder_out, word_index if self.subwords else None)  # B x W x C, B x W
+        else:
+            h, pad_mask = encoder_out["token_features"], encoder_out["pad_mask"]  # B x T x C, B x T (True = pad)
         mask = ~pad_mask  # True = word
+        h = self.feature_dropout(h)
+        if self.tagger is not None:
+            h = self.tagger(h, pad_mask)  # B x T x H
         if self.hidden is not None:
             h = self.hidden(h)  # B x T x H
         emissions = self.shared(h)  # B x T x K
@@ -107,6 +120,30 @@ class TaggingHead(nn.Module):
         if self.crf is not None:
             return self.crf.viterbi_decode(emissions, mask)[0]
         return emissions.argmax(-1).masked_fill(~mask, -1)
+
+
+class TransformerTagger(nn.Module):
+    """The sequence tagger of van der Heijden et al. (2020) between word features and the CRF: a linear map to
+    ``dim``, sinusoidal positions added (the features are not rescaled: LASER-top learns their scale, gamma), then
+    Transformer encoder layers (2 layers, 2 heads, 300 for attention and feed-forward in the paper).
+
+    Args:
+        input_dim: size of the word features; dim, layers, heads, ffn_dim: the Transformer's; dropout: inside it.
+    """
+
+    def __init__(self, input_dim: int, dim: int = 300, layers: int = 2, heads: int = 2, ffn_dim: int = 300,
+                 dropout: float = 0.15, max_positions: int = 4096):
+        super().__init__()
+        from fairseq_xling.modules.transformer import TransformerStack
+
+        self.project = nn.Linear(input_dim, dim)
+        self.transformer = TransformerStack(dim, layers, heads, ffn_dim, dropout, attention_dropout=dropout,
+                                            max_positions=max_positions, scale_input=False)
+        self.output_dim = dim
+
+    def forward(self, features: torch.Tensor, pad_mask: torch.Tensor) -> torch.Tensor:
+        """features: B x W x C, pad_mask: B x W (True = padding) -> B x W x dim."""
+        return self.transformer(self.project(features), pad_mask)[-1]
 
 
 class DistillHead(nn.Module):

@@ -101,6 +101,7 @@ class MmteEncoder(XlingEncoder):
         self.max_input_tokens = max_positions  # the stack has one more position, for a prepended <2xx>
         self.target_token_mode = target_token_mode
         self.output_dim = self.sentence_dim = dim
+        self.layer_dims = (dim,) * (layers + 1)
 
     @classmethod
     def build(cls, cfg, task):

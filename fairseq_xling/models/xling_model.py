@@ -119,6 +119,8 @@ class XlingEncoder(nn.Module):
     # whether forward takes ``tgt_lang`` (translation only) and then puts the decoder's ``memory`` in its output
     reads_target_lang = False
     max_input_tokens: Optional[int] = None  # the longest input it takes (positions); None: any length
+    layer_dims: Tuple[int, ...] = ()  # size of each of its ``layers``, the embedding layer first
+    bidirectional = False  # whether its contextual layers are [forward; backward] states (BiLSTMs)
 
     def __init__(self, vocabs: Dict[str, MultilingualVocab]):
         super().__init__()

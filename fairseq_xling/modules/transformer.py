@@ -4,7 +4,8 @@ every layer returned) and :class:`TransformerDecoderStack` (decoder layers over 
 Explicit arguments in, batch-first tensors in and out; the fairseq ``TransformerConfig`` the layers want is built
 here (:func:`layer_config`) and never leaves. Sinusoidal positions are added to the input, which is first scaled
 by sqrt(dim) (fairseq's way for embeddings initialised N(0, 1/dim)) or, with ``input_norm`` (encoder), normalised
-after the positions are added (BERT's way, for inputs of another scale such as sums of character n-gram vectors).
+after the positions are added (BERT's way, for inputs of another scale such as sums of character n-gram vectors), or
+with ``scale_input=False`` taken as it is (features whose scale is learned, such as LASER-top's gamma).
 Post-norm (the original Transformer's) by default; with ``normalize_before`` each sub-layer normalises its input and a
 final LayerNorm follows the last layer (pre-norm, which trains without warm-up more easily).
 """
@@ -49,11 +50,13 @@ class TransformerStack(nn.Module):
         normalize_before: pre-norm layers (+ a final LayerNorm).
         max_positions: longest input.
         input_norm: LayerNorm(input + positions) instead of sqrt(dim) * input + positions.
+        scale_input: with False, input + positions (neither scaled nor normalised).
     """
 
     def __init__(self, dim: int, layers: int, heads: int, ffn_dim: int, dropout: float = 0.1,
                  attention_dropout: float = 0.0, activation_dropout: float = 0.0, normalize_before: bool = False,
-                 max_positions: int = 1024, activation: str = "relu", input_norm: bool = False):
+                 max_positions: int = 1024, activation: str = "relu", input_norm: bool = False,
+                 scale_input: bool = True):
         super().__init__()
         from fairseq.modules.transformer_layer import TransformerEncoderLayerBase
 
@@ -63,6 +66,7 @@ class TransformerStack(nn.Module):
         self.layers = nn.ModuleList([TransformerEncoderLayerBase(cfg) for _ in range(layers)])
         self.final_norm = nn.LayerNorm(dim) if normalize_before else None
         self.input_norm = nn.LayerNorm(dim) if input_norm else None
+        self.input_scale = math.sqrt(dim) if scale_input else 1.0
         self.dropout = nn.Dropout(dropout)
         self.register_buffer("positions", sinusoidal_positions(max_positions, dim), persistent=False)  # max_pos. x dim
 
@@ -73,7 +77,7 @@ class TransformerStack(nn.Module):
         positions = self.positions[: x.size(1)].to(x.dtype)
         if self.input_norm is not None:
             return self.dropout(self.input_norm(x + positions))
-        return self.dropout(x * math.sqrt(self.dim) + positions)
+        return self.dropout(x * self.input_scale + positions)
 
     def forward(self, x: torch.Tensor, pad_mask: torch.Tensor) -> List[torch.Tensor]:
         """x: B x T x C input vectors, pad_mask: B x T (True = padding) -> [layer 0 (input), layer 1, ...],

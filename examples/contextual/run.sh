@@ -1,0 +1,182 @@
+#!/usr/bin/env bash
+# The experiments of examples/contextual/README.md (van der Heijden et al. 2020): word features of a frozen
+# translation-trained LASER encoder (LASER-top, LASER-elmo) against BPE-BOW, BPE-GRU and a BiLSTM without
+# pretraining, each under the paper's tagger (Transformer 2 x 300, 2 heads -> CRF), trained on English and tested
+# zero-shot on Dutch, Spanish, German (NER) and Dutch, Spanish, German, French (POS), plus the joint scenarios.
+#
+#   bash examples/contextual/run.sh [prepare|zeroshot|joint|table|all]   (default all)
+#
+# The LASER model is examples/mmte's (`VARIANTS=laser bash examples/mmte/run.sh prepare train`: xling_laser_lstm_cpu,
+# 3 x 256 BiLSTM, translation on en<->{de,es,fr,nl}); its SentencePiece model splits the tagging data.
+#
+# Environment:
+#   XLING_DATA (default ../shared/data), WORK (default work/contextual), PYTHON (default python)
+#   LASER        its checkpoint (default work/mmte/checkpoints/laser-seed1/checkpoint_best.pt)
+#   NMT_BIN      its data-bin (default work/mmte/data-bin/spm8k)
+#   KINDS        feature types (default "top elmo bow gru nopre"; nopre = LSTM without pretraining)
+#   TASKS        default "ner pos"
+#   SEEDS        default "1 2"
+#   MAX_EPOCH    default 15 (the paper's), early stopping after PATIENCE (2) epochs without dev gain
+#   JOBS         runs side by side, one thread each (default 2)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+. examples/lib.sh
+DATA=${XLING_DATA:-../shared/data}
+WORK=${WORK:-work/contextual}
+PYTHON=${PYTHON:-python}
+LASER=${LASER:-work/mmte/checkpoints/laser-seed1/checkpoint_best.pt}
+NMT_BIN=${NMT_BIN:-work/mmte/data-bin/spm8k}
+KINDS=${KINDS:-top elmo bow gru nopre}
+TASKS=${TASKS:-ner pos}
+SEEDS=${SEEDS:-1 2}
+MAX_EPOCH=${MAX_EPOCH:-15}
+PATIENCE=${PATIENCE:-2}
+JOBS_AT_ONCE=${JOBS:-2}
+BATCH=32
+BIN="$WORK/data-bin"
+UD="$DATA/udpos_xtreme"
+
+NER_LANGS="en nl es de"  # the NER training sets: WikiANN en/de, CoNLL-2002 nl/es
+POS_LANGS="en nl"        # the UD POS training sets here
+
+ner_train() {  # LANG -> conll.sh arguments of its NER training and dev data
+    case "$1" in
+        en|de) echo "--format wikiann --train $DATA/wikiann/$1/train --valid $DATA/wikiann/$1/dev" ;;
+        nl) echo "--format conll2002 --train $DATA/conll2002/ned.train --valid $DATA/conll2002/ned.testa" ;;
+        es) echo "--format conll2002 --repair --train $DATA/conll2002/esp.train --valid $DATA/conll2002/esp.testa" ;;
+    esac
+}
+
+pos_train() { echo "--format udpos --train $UD/train-$1.tsv --valid $UD/dev-$1.tsv"; }
+
+prepare() {  # every training set split by the LASER model's sub-words, whole and its first quarter (scenario A);
+             # one tag dictionary per task over all its languages (two passes: each alone, then with the union)
+    [[ -f "$NMT_BIN/preprocess.json" ]] || { echo "error: $NMT_BIN: no data-bin (make it and the LASER model:" \
+        "VARIANTS=laser bash examples/mmte/run.sh prepare train)" >&2; exit 1; }
+    local task l tags n
+    for task in ner pos; do
+        local langs=$NER_LANGS
+        [[ $task == pos ]] && langs=$POS_LANGS
+        tags=()
+        for l in $langs; do
+            # shellcheck disable=SC2046  # the *_train words are options
+            bash preprocess/conll.sh --lang "$l" --task "$task" $("${task}_train" "$l") --dest "$WORK/dicts/${task}_$l" \
+                --subword-from "$NMT_BIN" --no-text
+            tags+=(--tag-dict "$WORK/dicts/${task}_$l/dict.tag.txt")
+        done
+        for l in $langs; do
+            # shellcheck disable=SC2046
+            bash preprocess/conll.sh --lang "$l" --task "$task" $("${task}_train" "$l") --dest "$BIN/${task}_$l" \
+                --subword-from "$NMT_BIN" "${tags[@]}" --no-text
+            n=$("$PYTHON" -c "import json, sys; print(json.load(open(sys.argv[1]))['counts']['train'] // 4)" \
+                "$BIN/${task}_$l/preprocess.json")
+            # shellcheck disable=SC2046
+            bash preprocess/conll.sh --lang "$l" --task "$task" $("${task}_train" "$l") --dest "$BIN/${task}_${l}_q" \
+                --subword-from "$NMT_BIN" "${tags[@]}" --max-sentences "$n" --no-text
+        done
+    done
+}
+
+updates_per_epoch() {  # DATA_BIN...: training batches of one epoch over these data-bins (BATCH sentences each)
+    "$PYTHON" - "$BATCH" "$@" <<'PY'
+import json, sys
+batch = int(sys.argv[1])
+print(sum(-(-json.load(open(f"{d}/preprocess.json"))["counts"]["train"] // batch) for d in sys.argv[2:]))
+PY
+}
+
+train_run() {  # NAME KIND TASK SEED OBJECTIVE_DATA...: one tagger (the first data-bin's language selects the model)
+    local name=$1 kind=$2 task=$3 seed=$4 start=$SECONDS
+    shift 4
+    local head="task=$task:features=${kind/nopre/elmo}:tagger=transformer:feature_dropout=0.25" objectives="" d l
+    for d in "$@"; do
+        l=$(basename "$d"); l=${l#*_}; l=${l%_q}
+        objectives="$objectives${objectives:+,}tagging:$l:$head:data=$d"
+    done
+    local encoder=(--restore-encoder "$LASER" --freeze-encoder) optim
+    local cycle=(--optimizer sgd --momentum 0.9 --lr 0.1 --clip-norm 5 --lr-scheduler one_cycle
+                 --total-num-update $(( $(updates_per_epoch "$@") * MAX_EPOCH )))
+    case "$kind" in
+        top|elmo) optim=("${cycle[@]}") ;;
+        bow|gru) optim=(--optimizer adam --lr 0.001 --weight-decay 0.001) ;;
+        nopre) encoder=(--encoder-layers 2); optim=("${cycle[@]}") ;;
+    esac
+    local metric=(--best-checkpoint-metric "${task}_$l:f1" --maximize-best-checkpoint-metric)
+    [[ $# == 1 ]] || metric=(--best-checkpoint-metric loss)  # joint: the summed dev loss of every language
+    [[ $task == pos ]] && [[ $# == 1 ]] && metric=(--best-checkpoint-metric "${task}_$l:accuracy" \
+        --maximize-best-checkpoint-metric)
+    mkdir -p "$WORK/checkpoints/$name"
+    OMP_NUM_THREADS=1 fairseq-train "$1" --user-dir fairseq_xling --task xling_multitask --objectives "$objectives" \
+        --schedule temperature:t=1 --arch xling_laser_lstm_cpu --decoder none --no-lang-specific-layer \
+        "${encoder[@]}" "${optim[@]}" --batch-size $BATCH --max-epoch "$MAX_EPOCH" --patience "$PATIENCE" \
+        "${metric[@]}" --save-dir "$WORK/checkpoints/$name" --no-epoch-checkpoints --no-last-checkpoints --cpu \
+        --log-format simple --log-interval 100 --num-workers 0 --seed "$seed" > "$WORK/checkpoints/$name/train.log" 2>&1
+    echo "$name: $((SECONDS - start)) s" >> "$WORK/times.txt"
+    evaluate "$name" "$task"
+}
+
+evaluate() {  # NAME TASK: xling-eval tagging on every dev set of the task, one JSON line each in results.jsonl
+    local name=$1 task=$2 test file l format
+    local tests="$DATA/wikiann/en/dev:en:wikiann $DATA/conll2002/ned.testa:nl:conll2002 \
+$DATA/conll2002/esp.testa:es:conll2002 $DATA/wikiann/de/dev:de:wikiann"
+    [[ $task == pos ]] && tests="$UD/dev-en.tsv:en:udpos $UD/dev-nl.tsv:nl:udpos $UD/dev-es.tsv:es:udpos \
+$UD/dev-de.tsv:de:udpos $UD/dev-fr.tsv:fr:udpos"
+    for test in $tests; do
+        IFS=: read -r file l format <<< "$test"
+        OMP_NUM_THREADS=1 xling-eval tagging --checkpoint "$WORK/checkpoints/$name/checkpoint_best.pt" \
+            --input "$file" --format "$format" --lang "$l" --repair | sed "s/^{/{\"model\": \"$name\", /" \
+            >> "$WORK/results.jsonl"
+    done
+}
+
+queue() {  # NAME ARGS...: train_run unless NAME has results; at most JOBS side by side
+    grep -q "\"model\": \"$1\"" "$WORK/results.jsonl" 2>/dev/null && return 0
+    while (( ${#JOBS[@]} >= JOBS_AT_ONCE )); do wait_one; done
+    start train_run "$@"
+}
+
+wait_one() {  # wait for the oldest started job; fail when it failed
+    local pid=${JOBS[0]}
+    JOBS=("${JOBS[@]:1}")
+    wait "$pid"
+}
+
+zeroshot() {  # Table 2: trained on English (zero-shot to the others), and each language on its own data
+    local kind task seed l langs
+    for seed in $SEEDS; do for task in $TASKS; do for kind in $KINDS; do
+        langs=$NER_LANGS
+        [[ $task == pos ]] && langs=$POS_LANGS
+        for l in $langs; do
+            queue "$task-mono_$l-$kind-seed$seed" "$kind" "$task" "$seed" "$BIN/${task}_$l"
+        done
+    done; done; done
+    wait_jobs
+}
+
+joint() {  # Table 3: scenario A = a quarter of each language's training set; B = all of English + those quarters
+    local kind task seed l langs quarters
+    for seed in $SEEDS; do for task in $TASKS; do for kind in $KINDS; do
+        langs=$NER_LANGS
+        [[ $task == pos ]] && langs=$POS_LANGS
+        quarters=()
+        for l in ${langs#en }; do quarters+=("$BIN/${task}_${l}_q"); done
+        queue "$task-jointA-$kind-seed$seed" "$kind" "$task" "$seed" "$BIN/${task}_en_q" "${quarters[@]}"
+        queue "$task-jointB-$kind-seed$seed" "$kind" "$task" "$seed" "$BIN/${task}_en" "${quarters[@]}"
+    done; done; done
+    wait_jobs
+}
+
+table() {
+    "$PYTHON" examples/contextual/table.py "$WORK/results.jsonl" --times "$WORK/times.txt" \
+        --out examples/contextual/results.md --plot examples/contextual/zeroshot.png
+}
+
+mkdir -p "$WORK"
+case "${1:-all}" in
+    prepare) prepare ;;
+    zeroshot) zeroshot ;;
+    joint) joint ;;
+    table) table ;;
+    all) prepare; zeroshot; joint; table ;;
+    *) echo "usage: $0 [prepare|zeroshot|joint|table|all]" >&2; exit 2 ;;
+esac

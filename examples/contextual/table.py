@@ -1,0 +1,133 @@
+"""What examples/contextual/run.sh writes (results.jsonl, times.txt) -> the README's tables and the zero-shot plot.
+
+    python examples/contextual/table.py work/contextual/results.jsonl [--times work/contextual/times.txt]
+        [--out examples/contextual/results.md] [--plot examples/contextual/zeroshot.png]
+
+Models are named TASK-SCENARIO-KIND-seedN: SCENARIO mono_L (trained on language L; mono_en is the zero-shot model),
+jointA (a quarter of every language) or jointB (all of English + the quarters). NER cells are span F1, POS cells token
+accuracy (the paper's F1 on gold words), x 100, mean over seeds (min..max, n).
+"""
+import argparse
+import statistics
+from collections import defaultdict
+
+from fairseq_xling.evaluation.report import read_rows, read_times
+
+KINDS = {"top": "LASER-top", "elmo": "LASER-elmo", "bow": "BPE-BOW", "gru": "BPE-GRU", "nopre": "LSTM no pretraining"}
+LANGS = {"ner": ["en", "nl", "es", "de"], "pos": ["en", "nl", "es", "de", "fr"]}
+PAPER_TOP = {"ner": {"nl": 57.8, "de": 61.7, "es": 51.1}, "pos": {"nl": 72.6, "de": 78.1, "es": 71.5}}
+
+
+def parse_name(model: str):
+    """``ner-mono_en-top-seed1`` -> (ner, mono_en, top, 1)."""
+    rest, _, seed = model.rpartition("-seed")
+    task, scenario, kind = rest.split("-")
+    return task, scenario, kind, int(seed)
+
+
+def cell(values) -> str:
+    if not values:
+        return "-"
+    text = f"{100 * statistics.mean(values):.1f}"
+    return text + (f" ({100 * min(values):.1f}..{100 * max(values):.1f}, n={len(values)})" if len(values) > 1
+                   else " (n=1)")
+
+
+def collect(rows):
+    """(task, scenario, kind) -> lang -> [score per seed]."""
+    scores = defaultdict(lambda: defaultdict(list))
+    for row in rows:
+        task, scenario, kind, _ = parse_name(row["model"])
+        score = row.get("f1") if task == "ner" else row.get("accuracy")
+        if score is not None:
+            scores[task, scenario, kind][row["lang"]].append(score)
+    return scores
+
+
+def zero_shot_table(scores, task):
+    langs = LANGS[task]
+    lines = [f"**{task.upper()}, trained on English** (en: in-language dev; the others zero-shot); monolingual = "
+             f"trained on that language's own training set\n",
+             "| features | " + " | ".join(langs) + " | monolingual " + " / ".join(langs[1:]) + " |",
+             "|---|" + "---|" * (len(langs) + 1)]
+    for kind, name in KINDS.items():
+        zero = scores.get((task, "mono_en", kind), {})
+        mono = [cell(scores.get((task, f"mono_{lang}", kind), {}).get(lang, [])) for lang in langs[1:]]
+        lines.append(f"| {name} | " + " | ".join(cell(zero.get(lang, [])) for lang in langs) + " | "
+                     + " / ".join(mono) + " |")
+    paper = PAPER_TOP[task]
+    lines.append("| paper, LASER-top | - | " + " | ".join(str(paper.get(lang, "-")) for lang in langs[1:]) + " | |")
+    return "\n".join(lines)
+
+
+def joint_table(scores, task):
+    langs = [lang for lang in LANGS[task] if any((task, "jointA", k) in scores and lang in scores[task, "jointA", k]
+                                                 for k in KINDS)]
+    lines = [f"**{task.upper()}, joint training** (A: a quarter of each language; B: all of English + the same "
+             f"quarters): A / B / B - A per language\n",
+             "| features | " + " | ".join(langs) + " |", "|---|" + "---|" * len(langs)]
+    for kind, name in KINDS.items():
+        a, b = scores.get((task, "jointA", kind), {}), scores.get((task, "jointB", kind), {})
+        if not a and not b:
+            continue
+        cells = []
+        for lang in langs:
+            if a.get(lang) and b.get(lang):
+                diff = 100 * (statistics.mean(b[lang]) - statistics.mean(a[lang]))
+                cells.append(f"{100 * statistics.mean(a[lang]):.1f} / {100 * statistics.mean(b[lang]):.1f} / "
+                             f"{diff:+.1f}")
+            else:
+                cells.append("-")
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def plot(scores, path):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
+    for ax, task in zip(axes, ("ner", "pos")):
+        langs = LANGS[task][1:]
+        width = 0.8 / len(KINDS)
+        for k, (kind, name) in enumerate(KINDS.items()):
+            zero = scores.get((task, "mono_en", kind), {})
+            means = [100 * statistics.mean(zero[lang]) if zero.get(lang) else 0 for lang in langs]
+            errs = [[m - 100 * min(zero[lang]) if zero.get(lang) else 0 for m, lang in zip(means, langs)],
+                    [100 * max(zero[lang]) - m if zero.get(lang) else 0 for m, lang in zip(means, langs)]]
+            ax.bar([i + k * width for i in range(len(langs))], means, width, yerr=errs, label=name, capsize=2)
+        ax.set_xticks([i + 0.4 - width / 2 for i in range(len(langs))], langs)
+        ax.set_title(f"{task.upper()} zero-shot from English ({'span F1' if task == 'ner' else 'accuracy'})")
+        ax.set_ylim(0, 100)
+    axes[0].legend(fontsize=7, loc="upper right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("results")
+    parser.add_argument("--times")
+    parser.add_argument("--out")
+    parser.add_argument("--plot")
+    args = parser.parse_args(argv)
+    scores = collect(read_rows(args.results))
+    parts = [zero_shot_table(scores, task) for task in ("ner", "pos")]
+    parts += [joint_table(scores, task) for task in ("ner", "pos")]
+    times = read_times(args.times)
+    if times:
+        rows = "\n".join(f"| {name} | {time} |" for name, time in sorted(times.items()))
+        parts.append(f"Training time per run (one thread, two runs side by side on 2 cores):\n\n| model | time |\n"
+                     f"|---|---|\n{rows}")
+    text = "\n\n".join(parts) + "\n"
+    print(text)
+    if args.out:
+        with open(args.out, "w", encoding="utf-8") as f:
+            f.write(text)
+    if args.plot:
+        plot(scores, args.plot)
+
+
+if __name__ == "__main__":
+    main()

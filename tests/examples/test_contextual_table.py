@@ -1,0 +1,35 @@
+"""examples/contextual/table.py: seeds averaged into the zero-shot and joint tables, the plot written."""
+import importlib.util
+import json
+import os
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def load_table():
+    path = os.path.join(REPO, "examples", "contextual", "table.py")
+    spec = importlib.util.spec_from_file_location("contextual_table", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_tables_average_seeds_and_plot(tmp_path, capsys):
+    def row(model, lang, score, key="f1"):
+        return {"model": model, "task": "tagging", "lang": lang, key: score}
+
+    rows = [row("ner-mono_en-top-seed1", "en", 0.80), row("ner-mono_en-top-seed2", "en", 0.70),
+            row("ner-mono_en-top-seed1", "nl", 0.50), row("ner-mono_nl-top-seed1", "nl", 0.75),
+            row("ner-jointA-top-seed1", "nl", 0.60), row("ner-jointB-top-seed1", "nl", 0.64),
+            row("pos-mono_en-bow-seed1", "fr", 0.40, "accuracy")]
+    results, times = tmp_path / "results.jsonl", tmp_path / "times.txt"
+    results.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    times.write_text("ner-mono_en-top-seed1: 1200 s\n")
+    image, out_md = tmp_path / "zeroshot.png", tmp_path / "results.md"
+    load_table().main([str(results), "--times", str(times), "--out", str(out_md), "--plot", str(image)])
+    out = capsys.readouterr().out
+    assert "| LASER-top | 75.0 (70.0..80.0, n=2) | 50.0 (n=1) | - | - | 75.0 (n=1) / - / - |" in out
+    assert "| BPE-BOW | - | - | - | - | 40.0 (n=1) | - / - / - / - |" in out  # POS: accuracy, fr column
+    assert "| LASER-top | 60.0 / 64.0 / +4.0 |" in out  # joint: A / B / B - A
+    assert "| ner-mono_en-top-seed1 | 1200 s |" in out and out_md.read_text() in out
+    assert image.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
