@@ -248,14 +248,15 @@ def test_laser_top_transformer_crf_tags_its_training_sentences_perfectly(made):
     (the paper's LASER-based setting), then scored by xling-eval and read back through the hub."""
     save, log = train_tagger(made, "laser_top", FEATURE_TAGGER.format("top"), "--restore-encoder", made["nmt_ckpt"],
                              "--freeze-encoder", "--optimizer", "sgd", "--momentum", "0.9", "--lr", "0.1",
-                             "--clip-norm", "5", "--lr-scheduler", "one_cycle", updates=150)
+                             "--clip-norm", "5", "--lr-scheduler", "one_cycle", "--best-checkpoint-metric",
+                             "ner_de:f1", "--maximize-best-checkpoint-metric", updates=150)
     assert "ner_de:f1 1" in log, log[-3000:]
     command = [sys.executable, "-m", "fairseq_xling.evaluation.cli", "tagging", "--checkpoint",
-               str(save / "checkpoint_last.pt"), "--input", str(made["conll"]), "--format", "conll2002", "--lang", "de"]
+               str(save / "checkpoint_best.pt"), "--input", str(made["conll"]), "--format", "conll2002", "--lang", "de"]
     evaluated = subprocess.run(command, capture_output=True, text=True)
     assert evaluated.returncode == 0, evaluated.stderr[-3000:]
     assert json.loads(evaluated.stdout.strip().splitlines()[-1])["f1"] == 1.0
-    hub = XlingHubInterface.from_pretrained(str(save), "checkpoint_last.pt")
+    hub = XlingHubInterface.from_pretrained(str(save), "checkpoint_best.pt")
     tokens = [t for t, _ in made["train"]]
     features = hub.extract_word_features(tokens[:3], "de", pool="max")
     layers = hub.model.encoder.layer_dims

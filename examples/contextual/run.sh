@@ -18,6 +18,7 @@
 #   SEEDS        default "1 2"
 #   MAX_EPOCH    default 15 (the paper's), early stopping after PATIENCE (2) epochs without dev gain
 #   JOBS         runs side by side, one thread each (default 2)
+#   NER_LANGS, POS_LANGS   training languages (default "en nl es de", "en nl"; English first)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . examples/lib.sh
@@ -36,8 +37,8 @@ BATCH=32
 BIN="$WORK/data-bin"
 UD="$DATA/udpos_xtreme"
 
-NER_LANGS="en nl es de"  # the NER training sets: WikiANN en/de, CoNLL-2002 nl/es
-POS_LANGS="en nl"        # the UD POS training sets here
+NER_LANGS=${NER_LANGS:-en nl es de}  # the NER training sets: WikiANN en/de, CoNLL-2002 nl/es (English first)
+POS_LANGS=${POS_LANGS:-en nl}        # the UD POS training sets here
 
 ner_train() {  # LANG -> conll.sh arguments of its NER training and dev data
     case "$1" in

@@ -50,6 +50,18 @@ ABLATIONS = {
 # Table 2 of the paper; the low-resource runs use its 50-dimensional word embeddings
 TRAIN_ARGS = ["--optimizer", "sgd", "--momentum", "0.9", "--lr", "0.02", "--clip-norm", "5",
               "--lr-scheduler", "step", "--lr-deacy-period", "10000", "--lr-decay", "0.9", "--batch-size", "19"]
+
+
+def train_args(plateau=None):
+    """Table 2's optimisation; with ``plateau`` (a dev-set choice for the runs to convergence) the lr is multiplied
+    by ``plateau`` after every epoch whose dev F1 (the checkpoint metric) did not improve, instead of the step decay."""
+    if not plateau:
+        return TRAIN_ARGS
+    step = TRAIN_ARGS.index("--lr-scheduler")
+    return TRAIN_ARGS[:step] + ["--lr-scheduler", "reduce_lr_on_plateau", "--lr-shrink", str(plateau),
+                                "--lr-patience", "0"] + TRAIN_ARGS[step + 6:]
+
+
 TESTA = {"nl": "conll2002/ned.testa", "es": "conll2002/esp.testa"}
 # the data-bin of an auxiliary objective, where its name is not the data-bin's
 AUX_BINS = {"ner_nl": "ner_nl_all"}
@@ -71,7 +83,7 @@ def run_one(job, work):
     cmd = ["fairseq-train", next(iter(data.values())), "--user-dir", os.path.join(REPO, "fairseq_xling"),
            "--task", "xling_multitask", "--objectives", ",".join(objectives),
            "--schedule", f"mixing:target={target}", "--criterion", "xling_multitask",
-           "--arch", "xling_char_cnn_tagger", *TRAIN_ARGS, *job["model_args"],
+           "--arch", "xling_char_cnn_tagger", *train_args(job.get("plateau")), *job["model_args"],
            "--seed", str(job["seed"]), "--save-dir", save_dir, "--no-epoch-checkpoints",
            "--cpu", "--num-workers", "0", "--log-format", "simple", "--log-interval", "500"]
     if job.get("patience"):  # to convergence: dev F1 of the target every epoch selects and stops
@@ -156,6 +168,12 @@ def sweep_jobs(args):
         job["patience"], job["max_epoch"] = args.converge, args.max_epoch
         if args.converge:
             job["setting"] += "+conv"
+        if args.plateau:
+            job["plateau"] = args.plateau
+            job["setting"] += f"+plateau{args.plateau:g}"
+        if args.input_dropout:
+            job["model_args"] += ["--input-dropout", str(args.input_dropout)]
+            job["setting"] += f"+indrop{args.input_dropout:g}"
         job["threads"] = args.threads
         job["keep_checkpoint"] = args.keep_checkpoints
         job["name"] = f"{job['sweep']}-{job['setting']}-{job['size']}-s{job['seed']}"
@@ -181,9 +199,16 @@ def main(argv=None):
                         help="full: train until the target's dev F1 has not improved for PATIENCE epochs and score "
                              "the best epoch (default 0: a fixed number of --updates)")
     parser.add_argument("--max-epoch", type=int, default=60, help="with --converge: at most this many epochs")
+    parser.add_argument("--input-dropout", type=float, default=0.0, metavar="P",
+                        help="dropout on the BiLSTM's input (a dev-set choice; the paper drops its output only)")
+    parser.add_argument("--plateau", type=float, default=None, metavar="SHRINK",
+                        help="with --converge: multiply the lr by SHRINK after an epoch without dev gain "
+                             "(fairseq's reduce_lr_on_plateau) instead of Table 2's step decay")
     parser.add_argument("--vectors", help="directory with LANG.vec word2vec text files (train_word_vectors.py): "
                                           "initialise the word embeddings from them; settings get a +w2v suffix")
     args = parser.parse_args(argv)
+    if args.plateau is not None and (not args.converge or not 0 < args.plateau < 1):
+        parser.error(f"--plateau {args.plateau}: expected a factor in (0, 1), with --converge")
     if args.converge < 0 or args.max_epoch < 1:
         parser.error(f"--converge {args.converge} --max-epoch {args.max_epoch}: expected PATIENCE >= 0 and N >= 1")
     if args.sweep == "full" and not set(args.settings or ()) <= {"baseline", "full"}:

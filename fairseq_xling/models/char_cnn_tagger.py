@@ -28,6 +28,8 @@ class XlingCharCNNTaggerConfig(XlingModelConfig):
     highway_layers: int = field(default=2, metadata={"help": "SeLU highway layers over [word; chars]"})
     lstm_hidden: int = field(default=171, metadata={"help": "shared BiLSTM size per direction"})
     dropout: float = field(default=0.6, metadata={"help": "dropout on the LSTM output"})
+    input_dropout: float = field(default=0.0, metadata={
+        "help": "dropout on the LSTM input ([word; chars] after the highway layers; Lample et al. 2016 use 0.5)"})
     separate_lstm: bool = field(default=False, metadata={"help": "one BiLSTM per (head, language) instead of one "
                                                                  "shared by all (ablation: Table 6's Basic)"})
 
@@ -44,7 +46,7 @@ class CharCNNBiLSTMEncoder(XlingEncoder):
     extra_inputs = ("src_chars",)
 
     def __init__(self, vocabs, word_dim=100, char_dim=50, char_filters=20, char_kernel=3, highway_layers=2,
-                 lstm_hidden=171, dropout=0.6, separate_keys=None):
+                 lstm_hidden=171, dropout=0.6, separate_keys=None, input_dropout=0.0):
         super().__init__(vocabs)
         self.char_pad = next(iter(vocabs["char"].dicts.values())).pad()
         self.embed_tokens = nn.Embedding(vocabs["word"].size, word_dim)
@@ -60,6 +62,7 @@ class CharCNNBiLSTMEncoder(XlingEncoder):
         self.separate_lstms = nn.ModuleDict(
             {key: BiLSTM(feature_dim, lstm_hidden) for key in separate_keys} if separate_keys is not None else {})
         self.dropout = nn.Dropout(dropout)
+        self.input_dropout = nn.Dropout(input_dropout)
         self.word_dim = word_dim
         self.output_dim = self.sentence_dim = 2 * lstm_hidden
         self.layer_dims, self.bidirectional = (feature_dim, self.output_dim), True
@@ -73,7 +76,7 @@ class CharCNNBiLSTMEncoder(XlingEncoder):
         if cfg.separate_lstm:
             keys = sorted({f"{o.cfg.head_name(o)}_{lang}" for o in task.objectives for lang in o.langs})
         return cls(task.vocabs, cfg.word_dim, cfg.char_dim, cfg.char_filters, cfg.char_kernel, cfg.highway_layers,
-                   cfg.lstm_hidden, cfg.dropout, keys)
+                   cfg.lstm_hidden, cfg.dropout, keys, cfg.input_dropout)
 
     def forward(self, src_tokens, src_lengths, src_lang: str, src_chars=None, head=None):
         """src_tokens B x T word ids of ``src_lang``, src_chars B x T x C their characters' ids; ``head`` picks the
@@ -96,7 +99,7 @@ class CharCNNBiLSTMEncoder(XlingEncoder):
             x = torch.cat([x, self.char_cnn(char_rows, char_pad_mask)], dim=-1)  # B x T x (W + F)
         if self.highway is not None:
             x = self.highway(x)
-        h = self.dropout(lstm(x, src_lengths))  # B x T x 2H
+        h = self.dropout(lstm(self.input_dropout(x), src_lengths))  # B x T x 2H
         return encoder_output([x, h], pad_mask)
 
 
@@ -114,6 +117,7 @@ def base_architecture(cfg):
     cfg.highway_layers = getattr(cfg, "highway_layers", 2)
     cfg.lstm_hidden = getattr(cfg, "lstm_hidden", 171)
     cfg.dropout = getattr(cfg, "dropout", 0.6)
+    cfg.input_dropout = getattr(cfg, "input_dropout", 0.0)
 
 
 @register_model_architecture("xling_char_cnn_tagger", "xling_char_cnn_tagger_tiny")

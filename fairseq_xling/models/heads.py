@@ -124,8 +124,10 @@ class TaggingHead(nn.Module):
 
 class TransformerTagger(nn.Module):
     """The sequence tagger of van der Heijden et al. (2020) between word features and the CRF: a linear map to
-    ``dim``, sinusoidal positions added (the features are not rescaled: LASER-top learns their scale, gamma), then
-    Transformer encoder layers (2 layers, 2 heads, 300 for attention and feed-forward in the paper).
+    ``dim`` and a LayerNorm, sinusoidal positions added, then Transformer encoder layers (2 layers, 2 heads, 300 for
+    attention and feed-forward in the paper). The LayerNorm puts features of any scale on the positions' scale:
+    LASER's top-layer states are small (|x| ~ 0.2 per word), and unnormalised they drowned in the positions (a
+    1-epoch WikiANN run reached 20 F1 on its own dev set).
 
     Args:
         input_dim: size of the word features; dim, layers, heads, ffn_dim: the Transformer's; dropout: inside it.
@@ -137,13 +139,14 @@ class TransformerTagger(nn.Module):
         from fairseq_xling.modules.transformer import TransformerStack
 
         self.project = nn.Linear(input_dim, dim)
+        self.norm = nn.LayerNorm(dim)
         self.transformer = TransformerStack(dim, layers, heads, ffn_dim, dropout, attention_dropout=dropout,
                                             max_positions=max_positions, scale_input=False)
         self.output_dim = dim
 
     def forward(self, features: torch.Tensor, pad_mask: torch.Tensor) -> torch.Tensor:
         """features: B x W x C, pad_mask: B x W (True = padding) -> B x W x dim."""
-        return self.transformer(self.project(features), pad_mask)[-1]
+        return self.transformer(self.norm(self.project(features)), pad_mask)[-1]
 
 
 class DistillHead(nn.Module):

@@ -66,3 +66,20 @@ def test_separate_lstm_gives_each_objective_its_own(tmp_path):
         model(**dict(batch["net_input"], src_lang="de"))
     shared = build(nl, "--objectives", objectives)[1]
     assert sum(p.numel() for p in model.parameters()) > sum(p.numel() for p in shared.parameters())
+
+
+def test_input_dropout_drops_the_lstm_input_in_training_only(tmp_path):
+    data = make_tagging_data_bin(str(tmp_path / "nl"), tagging_corpus(6, lang="nl"))
+    task, model = build(data, "--input-dropout", "0.5", "--dropout", "0")
+    task.load_dataset("train")
+    dataset = task.dataset("train")
+    batch = dataset.collater([dataset[i] for i in range(len(dataset))])["net_input"]
+    seen = []
+    model.encoder.lstm.register_forward_hook(lambda module, inputs, output: seen.append(inputs[0]))
+    model.eval()
+    model(**batch)
+    model.train()
+    model(**batch)
+    kept = seen[1] != 0
+    assert model.encoder.input_dropout.p == 0.5 and 0.3 < kept.float().mean() < 0.7  # about half dropped
+    assert torch.allclose(seen[1][kept], 2 * seen[0][kept])  # the rest scaled by 1 / (1 - p)
