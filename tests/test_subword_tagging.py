@@ -280,3 +280,22 @@ def test_feature_options_are_checked(made):
                              ("tagging:de:tagger=lstm", "tagger=lstm: expected linear or transformer")):
         with pytest.raises(ValueError, match=match):
             build_in_process(tagging, "/tmp/unused", *TINY_ENCODER, objectives=objective)
+
+
+@pytest.mark.parametrize("kind", ["bow", "gru"])
+def test_embedding_features_skip_the_encoders_contextual_layers(made, kind):
+    """BPE-BOW / BPE-GRU read the embedding layer alone: the BiLSTM does not run, and the tags are the same."""
+    _, task, model, _ = build_in_process(str(made["tagging"]), "/tmp/unused", *TINY_ENCODER, "--decoder", "none",
+                                         objectives=FEATURE_TAGGER.format(kind))
+    model.eval()
+    net_input = first_batches(task)[0]["net_input"]
+    calls = []
+    run_lstm = model.encoder.lstm.forward_layers
+    model.encoder.lstm.forward_layers = lambda *args: calls.append(1) or run_lstm(*args)
+    fast = model(**net_input)["emissions"]
+    assert not calls
+    inputs = {k: v for k, v in net_input.items() if k not in ("src_tokens", "src_lengths", "src_lang", "head")}
+    full = model.encoder(net_input["src_tokens"], net_input["src_lengths"], net_input["src_lang"])
+    assert calls and len(full["layers"]) == 3
+    slow = model.heads["tag_ner"](full, net_input["src_lang"], **inputs)["emissions"]
+    assert torch.allclose(fast, slow, atol=1e-6)

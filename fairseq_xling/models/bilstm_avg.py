@@ -57,12 +57,16 @@ class BiLSTMAvgEncoder(XlingEncoder):
     def build(cls, cfg, task):
         return cls(task.vocabs, cfg.embed_dim, cfg.encoder_hidden_size, cfg.encoder_layers, cfg.dropout, cfg.pool)
 
-    def forward(self, src_tokens, src_lengths, src_lang: str, head=None):
-        """src_tokens: B x T ids of language ``src_lang`` (right-padded), src_lengths: B."""
+    can_stop_at_embeddings = True
+
+    def forward(self, src_tokens, src_lengths, src_lang: str, head=None, embeddings_only: bool = False):
+        """src_tokens: B x T ids of language ``src_lang`` (right-padded), src_lengths: B. ``embeddings_only``: skip
+        the BiLSTM (``layers`` and the sentence vector come from the embeddings)."""
         vocab = self.vocabs["word"]
         pad_mask = src_tokens.eq(vocab.pad(src_lang))  # B x T
         x = self.dropout(self.embed_tokens(vocab.rows(src_lang, src_tokens)))  # B x T x E
-        layers = [x] + (self.lstm.forward_layers(x, src_lengths) if self.lstm is not None else [])
+        layers = [x] + (self.lstm.forward_layers(x, src_lengths) if self.lstm is not None and not embeddings_only
+                        else [])
         return encoder_output(layers, pad_mask, self.pool)
 
 

@@ -65,6 +65,8 @@ class TaggingHead(nn.Module):
             raise ValueError("a tag head over sub-words needs word features that pool them")
         self.tags, self.scheme, self.subwords = list(tags), scheme, subwords
         self.features, self.tagger = features, tagger
+        # BPE-BOW / BPE-GRU read the embedding layer alone: the model lets the encoder stop there
+        self.reads_embeddings_only = features is not None and features.kind in ("bow", "gru")
         self.feature_dropout = nn.Dropout(feature_dropout)
         dim = tagger.output_dim if tagger is not None else input_dim
         self.hidden = nn.Sequential(nn.Linear(dim, hidden), nn.ReLU()) if hidden else None

@@ -120,6 +120,9 @@ class XlingEncoder(nn.Module):
     reads_target_lang = False
     max_input_tokens: Optional[int] = None  # the longest input it takes (positions); None: any length
     layer_dims: Tuple[int, ...] = ()  # size of each of its ``layers``, the embedding layer first
+    # whether forward takes ``embeddings_only=True`` (then ``layers`` is the embedding layer alone), which a head that
+    # reads only embeddings (``reads_embeddings_only``) asks for
+    can_stop_at_embeddings = False
     bidirectional = False  # whether its contextual layers are [forward; backward] states (BiLSTMs)
 
     def __init__(self, vocabs: Dict[str, MultilingualVocab]):
@@ -240,6 +243,9 @@ class XlingModel(BaseFairseqModel):
         extra = {k: v for k, v in extra.items() if k in self.encoder.extra_inputs}
         if tgt_lang is not None and self.encoder.reads_target_lang:
             extra["tgt_lang"] = tgt_lang
+        if head is not None and getattr(self.heads[head], "reads_embeddings_only", False) \
+                and self.encoder.can_stop_at_embeddings:
+            extra["embeddings_only"] = True  # e.g. BPE-BOW features: the contextual layers would go unused
         out = self.encoder(src_tokens, src_lengths, src_lang, head=head, **extra)
         if head is not None:
             out.update(self.heads[head](out, src_lang, **inputs))
