@@ -28,7 +28,7 @@ from typing import List, Optional, Sequence, Tuple
 import torch
 import torch.nn as nn
 
-from fairseq_xling.modules.word_pooling import POOLINGS, pool_words
+from fairseq_xling.modules.word_pooling import POOLINGS, _num_words, pool_words
 
 FEATURE_KINDS = ("states", "top", "elmo", "bow", "gru")
 
@@ -142,9 +142,7 @@ class WordFeatures(nn.Module):
 
     def _gru_words(self, tokens: torch.Tensor, word_index: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
         """BPE-GRU: each word's sub-word embeddings through the GRU as one sequence, max over its steps."""
-        batch = tokens.size(0)
-        num_words = int(word_index.max()) + 1 if word_index.numel() else 0
-        num_words = max(num_words, 0)
+        batch, num_words = tokens.size(0), _num_words(word_index, None)
         rows, lengths, slots = words_as_rows(tokens, word_index, num_words)  # N x L x E
         words = tokens.new_zeros(batch * num_words, self.output_dim)
         if len(slots):
