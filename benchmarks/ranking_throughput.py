@@ -3,16 +3,17 @@ MultipleNegativesRankingLoss on a BERT of the same size.
 
     python -m benchmarks.ranking_throughput DATA_BIN [--pair de-en] [--threads 2] [--updates 20] [--batch-size 100]
 
-DATA_BIN is a word-level data-bin of ``preprocess/multilingual.sh --subword none`` holding the pair
-(``bash examples/dual_encoder/run.sh prepare`` makes one). Ours is ``--task xling_multitask --objectives
-ranking:PAIR:similarity=cosine`` (MultipleNegativesRankingLoss's cosine and scale 20; the paper's dot product
-costs the same) with ``--arch xling_dual_encoder_cpu`` / ``xling_dual_encoder``, twice: as the arch defines it
-(word + OOV buckets + hashed character 3/4-gram embeddings through tanh) and with ``--ngram-buckets 0
---oov-buckets 0`` (word embeddings only, the input layer of the peer). The peer is a ``SentenceTransformer`` of
-a freshly initialised ``transformers`` ``BertModel`` (saved to a temporary directory with a word-piece-free
-tokenizer over our dictionaries, loaded through sentence-transformers' ``Transformer`` module; no download) and
-mean ``Pooling``, trained with ``MultipleNegativesRankingLoss`` (anchor -> the batch's positives, cosine, scale
-20, mean over the batch).
+DATA_BIN is a word-level data-bin of ``preprocess/multilingual.sh --subword none`` holding the pair (``bash
+examples/dual_encoder/run.sh prepare`` makes one). Ours is ``--task xling_multitask --objectives
+ranking:PAIR:similarity=cosine`` (MultipleNegativesRankingLoss's cosine and scale 20; the paper's dot product costs
+the same) with ``--arch xling_dual_encoder_cpu`` / ``xling_dual_encoder``, three times: as the arch defines it (word
++ OOV buckets + hashed character 3/4-gram embeddings through tanh), the same with ``--sparse-embeddings`` and
+``--optimizer lazy_adam`` (the tables' gradients and Adam updates touch the batch's rows only), and with
+``--ngram-buckets 0 --oov-buckets 0`` (word embeddings only, the input layer of the peer). The peer is a
+``SentenceTransformer`` of a freshly initialised ``transformers`` ``BertModel`` (saved to a temporary directory with
+a word-piece-free tokenizer over our dictionaries, loaded through sentence-transformers' ``Transformer`` module; no
+download) and mean ``Pooling``, trained with ``MultipleNegativesRankingLoss`` (anchor -> the batch's positives,
+cosine, scale 20, mean over the batch).
 
 Both see the same token ids: the peer's vocabulary is our shared word table (row = language offset + dictionary
 id), and its step pads the same items of our dataset to ``input_ids`` + ``attention_mask`` (what its data
@@ -36,15 +37,17 @@ import torch
 from torch.nn.utils.rnn import pad_sequence
 
 from benchmarks.common import Timer, build, collate, pair_langs, parse_args, train_step, training_parser
+from fairseq_xling.optim.lazy_adam import LazyAdam
 
 SIZES = {  # name: (our arch, model dim, layers, heads, feed-forward)
     "cpu": ("xling_dual_encoder_cpu", 256, 3, 4, 1024),
     "paper": ("xling_dual_encoder", 512, 3, 8, 2048),
 }
 PEER = "sentence-transformers MNRL, BertModel"
-INPUTS = {  # our input layers: name -> extra fairseq-train options
-    "hashed n-grams": [],
-    "words only": ["--ngram-buckets", "0", "--oov-buckets", "0"],
+INPUTS = {  # our input layers: name -> (extra fairseq-train options, optimizer)
+    "hashed n-grams": ([], torch.optim.Adam),
+    "hashed n-grams, sparse tables, lazy Adam": (["--sparse-embeddings"], LazyAdam),
+    "words only": (["--ngram-buckets", "0", "--oov-buckets", "0"], torch.optim.Adam),
 }
 
 
@@ -123,11 +126,11 @@ def main():
         arch, dim, layers, heads, ffn = SIZES[size]
         torch.manual_seed(1)
         ours = {}
-        for name, extra in INPUTS.items():
+        for name, (extra, optimizer) in INPUTS.items():
             _, task, model, criterion = build([args.data, "--task", "xling_multitask", "--objectives",
                                                f"ranking:{args.pair}:similarity=cosine", "--arch", arch,
                                                "--criterion", "xling_multitask", *extra])
-            ours[name] = (task.dataset("train"), model, criterion, torch.optim.Adam(model.parameters(), lr=1e-3))
+            ours[name] = (task.dataset("train"), model, criterion, optimizer(model.parameters(), lr=1e-3))
         dataset = ours[next(iter(INPUTS))][0]
         pairs_data = dataset.datasets[0]  # the pairs themselves, indexed from 0 (the peer's view)
         vocab = task.vocabs["word"]

@@ -56,6 +56,9 @@ class XlingDualEncoderConfig(XlingModelConfig):
     max_positions: int = field(default=512, metadata={"help": "longest input in tokens"})
     no_input_norm: bool = field(default=False, metadata={
         "help": "sqrt(d) * input + positions (fairseq's embeddings) instead of LayerNorm(input + positions) (BERT)"})
+    sparse_embeddings: bool = field(default=False, metadata={
+        "help": "sparse gradients for the word, OOV and n-gram tables (only the rows a batch touched; needs "
+                "--optimizer lazy_adam or sgd, one process)"})
 
 
 def row_texts(vocab, word_vocab: int):
@@ -83,10 +86,10 @@ class DualEncoder(XlingEncoder):
 
     def __init__(self, vocabs, embed_dim, model_dim, layers, heads, ffn_dim, dropout=0.1, attention_dropout=0.0,
                  normalize_before=False, word_vocab=0, oov_buckets=10000, ngram_buckets=200000, orders=(3, 4),
-                 max_positions=512, input_norm=True):
+                 max_positions=512, input_norm=True, sparse=False):
         super().__init__(vocabs)
         words, in_vocab = row_texts(vocabs["word"], word_vocab)
-        self.embed = HashedWordEmbedding(words, in_vocab, embed_dim, oov_buckets, ngram_buckets, orders)
+        self.embed = HashedWordEmbedding(words, in_vocab, embed_dim, oov_buckets, ngram_buckets, orders, sparse=sparse)
         self.project = nn.Linear(embed_dim, model_dim, bias=False) if embed_dim != model_dim else None
         # the input is a sum of a word vector and ~10 tanh n-gram vectors, not an N(0, 1/d) embedding: by default
         # normalised with the positions (BERT) rather than scaled by sqrt(d)
@@ -109,7 +112,7 @@ class DualEncoder(XlingEncoder):
         return cls(task.vocabs, cfg.embed_dim, cfg.encoder_embed_dim, cfg.encoder_layers, cfg.encoder_attention_heads,
                    cfg.encoder_ffn_embed_dim, cfg.dropout, cfg.attention_dropout, cfg.encoder_normalize_before,
                    cfg.word_vocab, cfg.oov_buckets, cfg.ngram_buckets, orders, cfg.max_positions,
-                   not cfg.no_input_norm)
+                   not cfg.no_input_norm, cfg.sparse_embeddings)
 
     def embed_words(self, rows):
         return self.embed(rows)
@@ -155,6 +158,7 @@ def _sized(embed, dim, layers, heads, ffn, oov, ngrams):
         cfg.ngram_orders = getattr(cfg, "ngram_orders", "3,4")
         cfg.max_positions = getattr(cfg, "max_positions", 512)
         cfg.no_input_norm = getattr(cfg, "no_input_norm", False)
+        cfg.sparse_embeddings = getattr(cfg, "sparse_embeddings", False)
 
     return arch
 

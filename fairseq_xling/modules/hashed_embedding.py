@@ -43,23 +43,25 @@ class HashedWordEmbedding(nn.Module):
         ngram_buckets: character n-gram vectors (0: no character representation).
         orders: n-gram orders.
         padding_idx: a row that always embeds to zeros.
+        sparse: sparse gradients for the three tables (the rows a batch touched only; ``--optimizer lazy_adam``).
     """
 
     def __init__(self, words: Sequence[Optional[str]], vocab_mask: Sequence[bool], dim: int, oov_buckets: int,
-                 ngram_buckets: int, orders: Sequence[int] = (3, 4), padding_idx: Optional[int] = None):
+                 ngram_buckets: int, orders: Sequence[int] = (3, 4), padding_idx: Optional[int] = None,
+                 sparse: bool = False):
         super().__init__()
         if len(words) != len(vocab_mask):
             raise ValueError(f"{len(words)} row texts but {len(vocab_mask)} vocabulary flags")
         self.dim, self.orders = dim, tuple(orders)
         self.oov_buckets, self.ngram_buckets = oov_buckets, ngram_buckets
-        self.embed_tokens = nn.Embedding(len(words), dim, padding_idx=padding_idx)
+        self.embed_tokens = nn.Embedding(len(words), dim, padding_idx=padding_idx, sparse=sparse)
         nn.init.normal_(self.embed_tokens.weight, mean=0.0, std=dim ** -0.5)
         if padding_idx is not None:
             nn.init.zeros_(self.embed_tokens.weight[padding_idx])
-        self.embed_oov = nn.Embedding(oov_buckets, dim) if oov_buckets else None
+        self.embed_oov = nn.Embedding(oov_buckets, dim, sparse=sparse) if oov_buckets else None
         if self.embed_oov is not None:
             nn.init.normal_(self.embed_oov.weight, mean=0.0, std=dim ** -0.5)
-        self.embed_ngrams = nn.Embedding(ngram_buckets, dim) if ngram_buckets else None
+        self.embed_ngrams = nn.Embedding(ngram_buckets, dim, sparse=sparse) if ngram_buckets else None
         self.ngram_proj = nn.Linear(dim, dim) if ngram_buckets else None
         if self.embed_ngrams is not None:
             nn.init.normal_(self.embed_ngrams.weight, mean=0.0, std=dim ** -0.5)

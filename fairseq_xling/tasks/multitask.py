@@ -34,6 +34,7 @@ from fairseq_xling.data.schedules import ObjectiveInfo, build_schedule
 from fairseq_xling.data.text_encoder import RawTextEncoder
 from fairseq_xling.data.vocab import MultilingualVocab
 from fairseq_xling.errors import UserError
+from fairseq_xling.optim.lazy_adam import check_sparse_training
 
 logger = logging.getLogger(__name__)
 
@@ -140,6 +141,9 @@ class XlingMultitaskTask(FairseqTask):
         return model
 
     def train_step(self, sample, model, criterion, optimizer, update_num, ignore_grad=False):
+        if not getattr(self, "_sparse_checked", False):
+            check_sparse_training(model, optimizer)  # before the first backward pass meets an optimizer that fails
+            self._sparse_checked = True
         self._update_objective = sample.get("objective", self._update_objective)
         return super().train_step(sample, model, criterion, optimizer, update_num, ignore_grad)
 
