@@ -84,6 +84,7 @@ class XlingHubInterface(nn.Module):
         if not isinstance(model, XlingModel):
             raise ValueError(f"{path}: a {type(model).__name__} checkpoint; the hub reads fairseq_xling models")
         model.load_state_dict(state["model"], strict=True)
+        model.encoder_cache = None  # a training option (--frozen-encoder-cache-gb): the hub's text is any text
         return cls(cfg, task, model, **kwargs)
 
     @property

@@ -299,3 +299,48 @@ def test_embedding_features_skip_the_encoders_contextual_layers(made, kind):
     assert calls and len(full["layers"]) == 3
     slow = model.heads["tag_ner"](full, net_input["src_lang"], **inputs)["emissions"]
     assert torch.allclose(fast, slow, atol=1e-6)
+
+
+@pytest.mark.parametrize("kind", ["top", "elmo"])
+def test_frozen_encoder_cache_serves_the_states_the_encoder_computes(made, kind):
+    """--frozen-encoder-cache-gb: the first batch is encoded and stored, the second time served from the cache;
+    the losses equal those of the same model without the cache; a budget too small stores nothing, still right."""
+    options = (*TINY_ENCODER, "--decoder", "none", "--restore-encoder", made["nmt_ckpt"], "--freeze-encoder")
+    _, task, plain, criterion = build_in_process(str(made["tagging"]), "/tmp/unused", *options,
+                                                 objectives=FEATURE_TAGGER.format(kind))
+    _, _, cached, _ = build_in_process(str(made["tagging"]), "/tmp/unused", *options, "--frozen-encoder-cache-gb", "1",
+                                       objectives=FEATURE_TAGGER.format(kind))
+    cached.load_state_dict(plain.state_dict())
+    plain.eval(), cached.eval()
+    batches = first_batches(task)[:2]
+    with torch.no_grad():
+        expected = [criterion(plain, batch)[0] for batch in batches]
+        for _ in range(2):
+            assert all(torch.allclose(criterion(cached, b)[0], e, atol=1e-5) for b, e in zip(batches, expected))
+        cache = cached.encoder_cache
+        sentences = sum(b["net_input"]["src_tokens"].size(0) for b in batches)
+        assert len(cache) <= sentences and cache.hits >= sentences and cache.bytes > 0
+        n = len(cached.encoder.layer_dims)  # only the layers the features read are stored
+        stored = {tuple(layers) for _, layers, _ in cache.store.values()}
+        assert stored == {(n - 1,) if kind == "top" else tuple(range(1, n))}
+        cache.store.clear()
+        cache.max_bytes = cache.bytes = 0
+        assert all(torch.allclose(criterion(cached, b)[0], e, atol=1e-5) for b, e in zip(batches, expected))
+        assert len(cache) == 0
+
+
+def test_frozen_encoder_cache_trains_as_the_encoder_does(made):
+    """Through fairseq-train, the same 20 updates with and without the cache end with the same head."""
+    runs = {}
+    for name, extra in (("plain", ()), ("cached", ("--frozen-encoder-cache-gb", "0.5"))):
+        save, log = train_tagger(made, f"cache_{name}", FEATURE_TAGGER.format("top"), "--restore-encoder",
+                                 made["nmt_ckpt"], "--freeze-encoder", "--optimizer", "adam", "--lr", "0.01", *extra,
+                                 updates=20)
+        runs[name] = model_state(save / "checkpoint_last.pt")
+    heads = [k for k in runs["plain"] if k.startswith("heads.")]
+    assert heads and all(torch.allclose(runs["plain"][k], runs["cached"][k], atol=1e-4) for k in heads)
+    result = fairseq_cli("train", made["tagging"], "--user-dir", USER_DIR, "--task", "xling_multitask",
+                         "--objectives", FEATURE_TAGGER.format("top"), *TINY_ENCODER, "--decoder", "none",
+                         "--frozen-encoder-cache-gb", "1", "--max-update", "1", "--batch-size", "10", "--cpu",
+                         "--save-dir", "/tmp/unused", check=False)
+    assert result.returncode == 1 and "error: --frozen-encoder-cache-gb needs --freeze-encoder" in result.stderr

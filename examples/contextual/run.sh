@@ -18,6 +18,8 @@
 #   SEEDS        default "1 2"
 #   MAX_EPOCH    default 15 (the paper's), early stopping after PATIENCE (2) epochs without dev gain
 #   JOBS         runs side by side, one thread each (default 2)
+#   CACHE_GB     LASER-top/-elmo: the frozen encoder's states kept per sentence, up to this many GB a run (default 5;
+#                the encoder then runs once per sentence, not once per epoch; 0 = recompute at every epoch)
 #   NER_LANGS, POS_LANGS   training languages (default "en nl es de", "en nl"; English first)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -33,6 +35,7 @@ SEEDS=${SEEDS:-1 2}
 MAX_EPOCH=${MAX_EPOCH:-15}
 PATIENCE=${PATIENCE:-2}
 JOBS_AT_ONCE=${JOBS:-2}
+CACHE_GB=${CACHE_GB:-5}
 BATCH=32
 BIN="$WORK/data-bin"
 UD="$DATA/udpos_xtreme"
@@ -98,7 +101,7 @@ train_run() {  # NAME KIND TASK SEED OBJECTIVE_DATA...: one tagger (the first da
     local cycle=(--optimizer sgd --momentum 0.9 --lr 0.1 --clip-norm 5 --lr-scheduler one_cycle
                  --total-num-update $(( $(updates_per_epoch "$@") * MAX_EPOCH )))
     case "$kind" in
-        top|elmo) optim=("${cycle[@]}") ;;
+        top|elmo) optim=("${cycle[@]}"); encoder+=(--frozen-encoder-cache-gb "$CACHE_GB") ;;
         bow|gru) optim=(--optimizer adam --lr 0.001 --weight-decay 0.001) ;;
         nopre) encoder=(--encoder-layers 2); optim=("${cycle[@]}") ;;
     esac

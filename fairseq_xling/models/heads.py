@@ -4,7 +4,7 @@ Each objective type names its head (``ObjectiveConfig.head_name``); objectives t
 it (all ``tagging`` objectives of one task share one tag head and CRF across languages, Lin et al. 2018). A
 head's forward gets the encoder's output dict and returns a dict that the model merges into its output.
 """
-from typing import Optional
+from typing import Optional, Tuple
 
 import torch
 import torch.nn as nn
@@ -79,6 +79,10 @@ class TaggingHead(nn.Module):
             constrained = constrained_scheme(scheme)
             constraints = allowed_transitions(tags, constrained) if constrained else ()
             self.crf = LinearChainCRF(len(tags), *constraints)
+
+    def layers_read(self, num_layers: int) -> Tuple[int, ...]:
+        """Indices of the encoder layers this head reads (a frozen encoder's cache stores only these)."""
+        return self.features.layers_read(num_layers) if self.features is not None else (num_layers - 1,)
 
     def forward(self, encoder_out, lang: str, tags=None, word_index=None):
         """Returns ``emissions`` B x T x K, ``logits`` (the same, for stock criteria), with ``tags`` (B x T, -100

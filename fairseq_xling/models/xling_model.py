@@ -29,6 +29,7 @@ from fairseq.models import BaseFairseqModel
 
 from fairseq_xling.data.vocab import MultilingualVocab, row_mapping
 from fairseq_xling.errors import UserError
+from fairseq_xling.models.encoder_cache import FrozenEncoderCache
 from fairseq_xling.modules.pooling import masked_mean
 
 logger = logging.getLogger(__name__)
@@ -61,6 +62,9 @@ class XlingModelConfig(FairseqDataclass):
     freeze_encoder: bool = field(default=False, metadata={
         "help": "feature-based training: the encoder's parameters stay as they are (restored with "
                 "--restore-encoder) and it runs without dropout; only heads (and a decoder) train"})
+    frozen_encoder_cache_gb: float = field(default=0.0, metadata={
+        "help": "with --freeze-encoder: keep each sentence's encoder states (float32, up to this many GB) and run "
+                "the encoder once per distinct sentence instead of once per epoch (0 = off)"})
     tag_head: str = field(default="crf", metadata={"help": "tagging heads: crf | softmax"})
     no_lang_specific_layer: bool = field(default=False, metadata={
         "help": "tagging heads without the gated language-specific linear layer (Lin et al. 2018 ablation)"})
@@ -190,6 +194,10 @@ class XlingModel(BaseFairseqModel):
                     build_decoder(cfg, task, encoder))
         if cfg.freeze_encoder:
             model.freeze_encoder()
+            if cfg.frozen_encoder_cache_gb > 0:
+                model.encoder_cache = FrozenEncoderCache(cfg.frozen_encoder_cache_gb * 1e9)
+        elif cfg.frozen_encoder_cache_gb > 0:
+            raise UserError("--frozen-encoder-cache-gb needs --freeze-encoder (a trained encoder's states change)")
         return model
 
     def freeze_encoder(self):
@@ -246,7 +254,14 @@ class XlingModel(BaseFairseqModel):
         if head is not None and getattr(self.heads[head], "reads_embeddings_only", False) \
                 and self.encoder.can_stop_at_embeddings:
             extra["embeddings_only"] = True  # e.g. BPE-BOW features: the contextual layers would go unused
-        out = self.encoder(src_tokens, src_lengths, src_lang, head=head, **extra)
+        cache = getattr(self, "encoder_cache", None)
+        if cache is not None and src_lengths is not None and tgt_lang is None and set(extra) <= {"embeddings_only"}:
+            read = getattr(self.heads[head], "layers_read", None) if head is not None else None
+            layers = read(len(self.encoder.layer_dims)) if read is not None and self.encoder.layer_dims else None
+            out = cache.encode(self.encoder, src_tokens, src_lengths, src_lang,
+                               self.encoder.vocabs["word"].pad(src_lang), layers=layers, head=head, **extra)
+        else:
+            out = self.encoder(src_tokens, src_lengths, src_lang, head=head, **extra)
         if head is not None:
             out.update(self.heads[head](out, src_lang, **inputs))
         if prev_output_tokens is not None:

@@ -116,6 +116,14 @@ class WordFeatures(nn.Module):
         else:
             self.output_dim = layer_dims[-1] // 2 if fold and kind != "states" else layer_dims[-1]
 
+    def layers_read(self, num_layers: int) -> Tuple[int, ...]:
+        """Indices of the encoder layers :meth:`token_features` reads, of ``num_layers``."""
+        if self.kind == "elmo":
+            return tuple(range(1, num_layers))
+        if self.kind in ("bow", "gru"):
+            return (0,)
+        return (num_layers - 1,)
+
     def token_features(self, layers: List[torch.Tensor]) -> torch.Tensor:
         """Per-token features B x S x C before pooling to words."""
         fold = fold_directions if self.fold else (lambda x: x)
