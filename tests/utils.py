@@ -11,6 +11,18 @@ import fairseq_xling
 from fairseq_xling.text.fingerprints import write_fingerprints
 
 USER_DIR = os.path.dirname(fairseq_xling.__file__)
+REPO = os.path.dirname(USER_DIR)
+
+
+def load_example_table(example):
+    """examples/EXAMPLE/table.py as a module (the examples are scripts, not a package)."""
+    import importlib.util
+
+    path = os.path.join(REPO, "examples", example, "table.py")
+    spec = importlib.util.spec_from_file_location(f"{example}_table", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def synthetic_corpus(num_pairs=40, vocab=12, seed=0, min_len=3, max_len=7):

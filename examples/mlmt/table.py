@@ -9,16 +9,13 @@ import json
 import statistics
 from collections import defaultdict
 
+from fairseq_xling.evaluation.report import seeds_cell
+
 LOWRES = ["baseline", "cross_task", "cross_lingual", "full"]
 ABLATION = ["basic", "+C", "+CL", "+CLS", "+CLSH"]
 
 
-def cell(values):
-    values = [100 * v for v in values]
-    if not values:
-        return "-"
-    spread = f" ± {statistics.stdev(values):.1f}" if len(values) > 1 else ""
-    return f"{statistics.mean(values):.1f}{spread} ({len(values)})"
+cell = seeds_cell
 
 
 def grouped(rows, sweep):

@@ -1,7 +1,8 @@
 """Reading what the example experiments write, for their tables: ``xling-eval``'s JSON lines (tagged with the
 model and the data set) and ``name: seconds`` training-time lines."""
 import json
-from typing import Dict, List, Optional
+import statistics
+from typing import Dict, List, Optional, Sequence
 
 
 def read_rows(path: str) -> List[dict]:
@@ -19,3 +20,12 @@ def read_times(path: Optional[str]) -> Dict[str, str]:
                 if name.strip():
                     times[name.strip()] = seconds.strip()
     return times
+
+
+def seeds_cell(values: Sequence[float], scale: float = 100.0) -> str:
+    """Scores of one setting over seeds -> ``mean ± std (n)`` (``mean (1)`` for one seed, ``-`` for none)."""
+    values = [scale * v for v in values]
+    if not values:
+        return "-"
+    spread = f" ± {statistics.stdev(values):.1f}" if len(values) > 1 else ""
+    return f"{statistics.mean(values):.1f}{spread} ({len(values)})"

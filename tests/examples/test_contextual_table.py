@@ -1,17 +1,11 @@
 """examples/contextual/table.py: seeds averaged into the zero-shot and joint tables, the plot written."""
-import importlib.util
 import json
-import os
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from tests.utils import load_example_table
 
 
 def load_table():
-    path = os.path.join(REPO, "examples", "contextual", "table.py")
-    spec = importlib.util.spec_from_file_location("contextual_table", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_example_table("contextual")
 
 
 def test_tables_average_seeds_and_plot(tmp_path, capsys):

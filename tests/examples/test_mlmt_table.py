@@ -1,16 +1,11 @@
 """examples/mlmt/table.py: seeds averaged into the README's tables, Figure 3 written as an image."""
-import importlib.util
 import json
-import os
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from tests.utils import load_example_table
 
 
 def load_table():
-    spec = importlib.util.spec_from_file_location("mlmt_table", os.path.join(REPO, "examples", "mlmt", "table.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_example_table("mlmt")
 
 
 def test_tables_average_seeds_and_plot(tmp_path, capsys):
