@@ -10,7 +10,7 @@ from fairseq_xling.errors import UserError
 from fairseq_xling.evaluation.retrieval import precision_at_k
 from fairseq_xling.hub_interface import XlingHubInterface
 from fairseq_xling.optim.lazy_adam import FairseqLazyAdam, LazyAdam, LazyAdamConfig, check_sparse_training
-from tests.utils import fairseq_cli, make_data_bin, synthetic_corpus, train_args
+from tests.utils import build_in_process, fairseq_cli, first_batches, make_data_bin, synthetic_corpus, train_args
 
 SETTINGS = dict(lr=0.01, betas=(0.9, 0.99), eps=1e-8, weight_decay=0.1)
 
@@ -100,6 +100,30 @@ def test_sparse_tables_need_an_optimizer_that_updates_them():
 
 
 PAIRS = synthetic_corpus(24, vocab=14, seed=5)
+
+
+def test_sparse_tables_get_the_embedding_gradient_multiplier(tmp_path):
+    """--embedding-grad-scale multiplies sparse gradients as it does dense ones (the paper's x100 with SGD)."""
+    data = make_data_bin(str(tmp_path / "data"), PAIRS)
+    grads = {}
+    for sparse in (False, True):
+        for scale in ("1", "100"):
+            torch.manual_seed(0)
+            _, task, model, criterion = build_in_process(
+                data, "/tmp/unused", "--embedding-grad-scale", scale, "--dropout", "0",
+                *(["--sparse-embeddings"] if sparse else []), arch="xling_dual_encoder_tiny",
+                objectives="ranking:de-en")
+            model.train()
+            criterion(model, first_batches(task)[0])[0].backward()
+            grads[sparse, scale] = {k: p.grad.to_dense() if p.grad.is_sparse else p.grad.clone()
+                                    for k, p in model.named_parameters() if p.grad is not None}
+            tables = [f"encoder.embed.{t}" for t in model.encoder.embed.tables]
+            assert all(model.get_parameter(t).grad.is_sparse == sparse for t in tables)
+    for k, plain in grads[False, "1"].items():
+        factor = 100.0 if k in tables else 1.0
+        for sparse in (False, True):
+            assert torch.allclose(grads[sparse, "100"][k], plain * factor, rtol=1e-4, atol=1e-6), (k, sparse)
+            assert torch.allclose(grads[sparse, "1"][k], plain, rtol=1e-4, atol=1e-6), (k, sparse)
 
 
 def test_dual_encoder_with_sparse_tables_trains_through_fairseq_train(tmp_path):
