@@ -11,7 +11,7 @@ import argparse
 import statistics
 from collections import defaultdict
 
-from fairseq_xling.evaluation.report import read_rows, read_times
+from fairseq_xling.evaluation.report import pyplot, read_rows, read_times
 
 KINDS = {"top": "LASER-top", "elmo": "LASER-elmo", "bow": "BPE-BOW", "gru": "BPE-GRU", "nopre": "LSTM no pretraining"}
 LANGS = {"ner": ["en", "nl", "es", "de"], "pos": ["en", "nl", "es", "de", "fr"]}
@@ -83,9 +83,7 @@ def joint_table(scores, task):
 
 
 def plot(scores, path):
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
     for ax, task in zip(axes, ("ner", "pos")):

@@ -9,7 +9,7 @@ import json
 import statistics
 from collections import defaultdict
 
-from fairseq_xling.evaluation.report import seeds_cell
+from fairseq_xling.evaluation.report import pyplot, seeds_cell
 
 LOWRES = ["baseline", "cross_task", "cross_lingual", "full"]
 ABLATION = ["basic", "+C", "+CL", "+CLS", "+CLSH"]
@@ -45,10 +45,7 @@ def sizes_of(by):
 
 
 def plot(by, path):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     sizes = sizes_of(by)
     position = {size: i for i, size in enumerate(sizes)}  # evenly spaced, as the paper's scaled axis
@@ -110,20 +107,21 @@ def main(argv=None):
 def curve(rows, path):
     """The learning curves of the runs to convergence: dev F1 after each epoch against the updates made on the
     target objective so far (a full model's epoch also holds its auxiliaries' batches, so epochs differ in size)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     fig, ax = plt.subplots(figsize=(7, 3.8))
-    for r in rows:
+    colors = {}  # one colour per setting, one line style per seed
+    styles = ["-", "--", ":", "-."]
+    for r in sorted(rows, key=lambda r: (r["setting"], r["seed"])):
         f1, updates = r.get("dev_f1_by_epoch"), r.get("target_updates_by_epoch")
         if not f1 or not updates or len(updates) != len(f1):
             continue
         xs = [sum(updates[: i + 1]) / 1000 for i in range(len(updates))]
-        line = ax.plot(xs, [100 * v for v in f1], marker=".", label=f"{r['setting']} s{r['seed']}")
+        color = colors.setdefault(r["setting"], f"C{len(colors) % 10}")
+        ax.plot(xs, [100 * v for v in f1], marker=".", color=color, linestyle=styles[(r["seed"] - 1) % len(styles)],
+                label=f"{r['setting']} s{r['seed']}")
         best = r["best_epoch"] - 1
-        ax.plot([xs[best]], [100 * f1[best]], marker="o", color=line[0].get_color(), fillstyle="none", markersize=9)
+        ax.plot([xs[best]], [100 * f1[best]], marker="o", color=color, fillstyle="none", markersize=9)
     ax.set_xlabel("updates on the target objective (thousands; batch 19)")
     ax.set_ylabel("span F1 on testa (%)")
     ax.grid(alpha=0.3)

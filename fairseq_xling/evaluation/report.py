@@ -1,6 +1,7 @@
 """Reading what the example experiments write, for their tables: ``xling-eval``'s JSON lines (tagged with the
 model and the data set) and ``name: seconds`` training-time lines."""
 import json
+import logging
 import statistics
 from typing import Dict, List, Optional, Sequence
 
@@ -29,3 +30,15 @@ def seeds_cell(values: Sequence[float], scale: float = 100.0) -> str:
         return "-"
     spread = f" ± {statistics.stdev(values):.1f}" if len(values) > 1 else ""
     return f"{statistics.mean(values):.1f}{spread} ({len(values)})"
+
+
+def pyplot():
+    """matplotlib.pyplot for writing image files (no display; matplotlib's debug logging kept quiet: importing
+    fairseq sets the root logger to DEBUG)."""
+    logging.getLogger("matplotlib").setLevel(logging.WARNING)
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
