@@ -14,3 +14,25 @@ wait_jobs() {  # wait for every started job, then fail when any of them failed (
     JOBS=()
     return $failed
 }
+
+parallel_corpora() {  # DATA: PARALLEL_CORPORA = the multilingual.sh options of every en-X pair here (LibreOffice
+                      # help de/es/fr/nl, Multi30k de/fr, ComTrans de, the Europarl samples es/fr; LibreOffice help
+                      # valid as each pair's valid split), and MONO_SIDES = --mono options of each of their files
+    local L="$1/libreoffice_help" M="$1/multi30k" C="$1/comtrans_de_en" E="$1/europarl_samples" i
+    PARALLEL_CORPORA=(
+        --train de-en "$L/train.de" "$L/train.en" --train de-en "$M/train.de" "$M/train.en"
+        --train de-en "$C/comtrans.g" "$C/comtrans.e" --encoding "$C/comtrans.e=latin-1"
+        --train fr-en "$L/train.fr" "$L/train.en" --train fr-en "$M/train.fr" "$M/train.en"
+        --train fr-en "$E/fr-en/europarl-v7.fr-en.fr" "$E/fr-en/europarl-v7.fr-en.en"
+        --train es-en "$L/train.es" "$L/train.en" --train es-en "$E/en-es/train.es" "$E/en-es/train.en"
+        --train nl-en "$L/train.nl" "$L/train.en"
+        --valid de-en "$L/valid.de" "$L/valid.en" --valid fr-en "$L/valid.fr" "$L/valid.en"
+        --valid es-en "$L/valid.es" "$L/valid.en" --valid nl-en "$L/valid.nl" "$L/valid.en")
+    MONO_SIDES=()
+    for ((i = 0; i < ${#PARALLEL_CORPORA[@]}; i++)); do
+        [[ ${PARALLEL_CORPORA[i]} == --train ]] || continue
+        local pair=${PARALLEL_CORPORA[i + 1]} src=${PARALLEL_CORPORA[i + 2]} tgt=${PARALLEL_CORPORA[i + 3]}
+        [[ " ${MONO_SIDES[*]} " == *" $src "* ]] || MONO_SIDES+=(--mono "${pair%-*}" "$src")
+        [[ " ${MONO_SIDES[*]} " == *" $tgt "* ]] || MONO_SIDES+=(--mono "${pair#*-}" "$tgt")
+    done
+}

@@ -1,15 +1,19 @@
 """--optimizer lazy_adam with --sparse-embeddings: fairseq's Adam for dense parameters, the same update on the
-touched rows only for sparse ones; fairseq's gradient scaling and clipping work on sparse gradients."""
+touched rows only for sparse ones; fairseq's gradient scaling and clipping work on sparse gradients, for lazy_adam
+and for sparse_sgd (fairseq's sgd, which the paper's setting needs)."""
 import copy
+from argparse import Namespace
 
 import pytest
 import torch
 from fairseq.optim.adam import Adam as FairseqAdamImpl
+from fairseq.optim.sgd import SGD as FairseqSGD
 
 from fairseq_xling.errors import UserError
 from fairseq_xling.evaluation.retrieval import precision_at_k
 from fairseq_xling.hub_interface import XlingHubInterface
-from fairseq_xling.optim.lazy_adam import FairseqLazyAdam, LazyAdam, LazyAdamConfig, check_sparse_training
+from fairseq_xling.optim.lazy_adam import (FairseqLazyAdam, FairseqSparseSGD, LazyAdam, LazyAdamConfig,
+                                           check_sparse_training)
 from tests.utils import build_in_process, fairseq_cli, first_batches, make_data_bin, synthetic_corpus, train_args
 
 SETTINGS = dict(lr=0.01, betas=(0.9, 0.99), eps=1e-8, weight_decay=0.1)
@@ -88,6 +92,28 @@ def test_multiply_and_clip_sparse_gradients_as_dense_ones():
     assert torch.allclose(dense.weight.grad.norm(), torch.tensor(1.0), atol=1e-4)
 
 
+@pytest.mark.parametrize("momentum", [0.0, 0.9])
+def test_sparse_sgd_updates_sparse_tables_as_fairseqs_sgd_updates_dense_ones(momentum):
+    """fairseq's gradient scaling, clipping (active) and SGD step; a row no batch touches does not move."""
+    torch.manual_seed(0)
+    sparse = torch.nn.Embedding(6, 4, sparse=True)
+    dense = torch.nn.Embedding(6, 4)
+    dense.load_state_dict(sparse.state_dict())
+    before = sparse.weight.detach().clone()
+    cfg = Namespace(lr=[0.1], momentum=momentum, weight_decay=0.0)
+    optimizers = {sparse: FairseqSparseSGD(cfg, list(sparse.parameters())),
+                  dense: FairseqSGD(cfg, list(dense.parameters()))}
+    for rows in (torch.tensor([1, 1, 2, 5]), torch.tensor([2, 3, 3]), torch.tensor([1, 5])):
+        for table, optimizer in optimizers.items():
+            optimizer.zero_grad()
+            (table(rows) ** 2).sum().backward()
+            optimizer.multiply_grads(torch.tensor(0.5))
+            assert optimizer.clip_grad_norm(0.5) > 0.5
+            optimizer.step()
+    assert torch.allclose(sparse.weight, dense.weight, atol=1e-6)
+    assert torch.equal(sparse.weight[[0, 4]], before[[0, 4]]) and not torch.equal(sparse.weight[1], before[1])
+
+
 def test_sparse_tables_need_an_optimizer_that_updates_them():
     model = torch.nn.Embedding(6, 4, sparse=True)
     check_sparse_training(model, LazyAdam(model.parameters()))
@@ -97,6 +123,10 @@ def test_sparse_tables_need_an_optimizer_that_updates_them():
         with pytest.raises(UserError, match="--sparse-embeddings"):
             check_sparse_training(model, optimizer)
     check_sparse_training(torch.nn.Embedding(6, 4), torch.optim.Adam(model.parameters()))  # dense: anything goes
+    cfg = Namespace(lr=[0.1], momentum=0.0, weight_decay=0.0)
+    check_sparse_training(model, FairseqSparseSGD(cfg, list(model.parameters())))
+    with pytest.raises(UserError, match="sparse_sgd"):  # fairseq's sgd: its gradient norm fails on sparse tensors
+        check_sparse_training(model, FairseqSGD(cfg, list(model.parameters())))
 
 
 PAIRS = synthetic_corpus(24, vocab=14, seed=5)

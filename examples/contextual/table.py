@@ -13,7 +13,8 @@ from collections import defaultdict
 
 from fairseq_xling.evaluation.report import pyplot, read_rows, read_times
 
-KINDS = {"top": "LASER-top", "elmo": "LASER-elmo", "bow": "BPE-BOW", "gru": "BPE-GRU", "nopre": "LSTM no pretraining"}
+KINDS = {"top": "LASER-top", "elmo": "LASER-elmo", "bow": "BPE-BOW", "gru": "BPE-GRU", "nopre": "LSTM no pretraining",
+         "static": "static JMT word vectors"}
 LANGS = {"ner": ["en", "nl", "es", "de"], "pos": ["en", "nl", "es", "de", "fr"]}
 PAPER_TOP = {"ner": {"nl": 57.8, "de": 61.7, "es": 51.1}, "pos": {"nl": 72.6, "de": 78.1, "es": 71.5}}
 

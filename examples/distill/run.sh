@@ -32,17 +32,9 @@ BIN="$WORK/data-bin/spm8k"
 LANGS="de es fr nl"
 
 prepare() {  # en-X pairs of every parallel corpus here; LibreOffice help valid is the data-bin's valid split
-    L="$DATA/libreoffice_help" M="$DATA/multi30k" C="$DATA/comtrans_de_en" E="$DATA/europarl_samples"
+    parallel_corpora "$DATA"
     bash preprocess/multilingual.sh --dest "$BIN" --subword spm --vocab-size 8000 --sample-temperature 5 \
-        --train de-en "$L/train.de" "$L/train.en" --train de-en "$M/train.de" "$M/train.en" \
-        --train de-en "$C/comtrans.g" "$C/comtrans.e" --encoding "$C/comtrans.e=latin-1" \
-        --train fr-en "$L/train.fr" "$L/train.en" --train fr-en "$M/train.fr" "$M/train.en" \
-        --train fr-en "$E/fr-en/europarl-v7.fr-en.fr" "$E/fr-en/europarl-v7.fr-en.en" \
-        --train es-en "$L/train.es" "$L/train.en" --train es-en "$E/en-es/train.es" "$E/en-es/train.en" \
-        --train nl-en "$L/train.nl" "$L/train.en" \
-        --valid de-en "$L/valid.de" "$L/valid.en" --valid fr-en "$L/valid.fr" "$L/valid.en" \
-        --valid es-en "$L/valid.es" "$L/valid.en" --valid nl-en "$L/valid.nl" "$L/valid.en" \
-        --mono en "$(mono_text)"
+        "${PARALLEL_CORPORA[@]}" --mono en "$(mono_text)"
 }
 
 mono_text() {  # English monolingual text, one sentence a line: WikiText-2's sentences (its test file: the train

@@ -1,14 +1,20 @@
 #!/usr/bin/env bash
 # The comparison of Chidambaram et al. (2019) on our data (examples/dual_encoder/README.md): the multi-task dual
 # encoder (translation ranking + quick-thought + NLI, round-robin) against the translation-ranking-only model,
-# one multilingual model each over de/es/fr/nl-en, trained side by side for the same wall time.
+# one multilingual model each over de/es/fr/nl-en, trained side by side for the same wall time, next to two
+# pretrained multilingual encoders as references.
 #
-#   bash examples/dual_encoder/run.sh [prepare|train|evaluate|all]   (default all)
+#   bash examples/dual_encoder/run.sh [prepare|train|lazy|sgd|evaluate|all]   (default all)
+# `lazy` trains the ranking-only model with sparse embedding tables and lazy Adam (`--sparse-embeddings --optimizer
+# lazy_adam`), every seed of SEEDS side by side, to compare it with the dense model of `train`; `sgd` the same
+# model with the paper's optimiser (SGD 0.008, embedding gradients x 100, no clipping; sparse tables).
 #
 # Environment: XLING_DATA (default ../shared/data), WORK (default work/dual_encoder), MINUTES (per model,
-# default 20), THREADS (per model, default 1: the two models train side by side on 2 cores), SEED (default 1),
-# MODELS (what `evaluate` scores, default "teacher ranking-seed$SEED multitask-seed$SEED"; two evaluate runs with
-# different MODELS can run side by side).
+# default 20), THREADS (per model, default 1: two models train side by side on 2 cores), SEEDS (space-separated
+# training seeds, default 1; runs are MODEL-sSEED, and the tables give the mean and spread over seeds),
+# REFERENCES (pretrained encoders `evaluate` scores, default "use-m3 e5-small"; the `teachers` extra), RUNS (what
+# `evaluate` scores, default: the references and every trained run; two evaluate runs with different RUNS can run
+# side by side).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . examples/lib.sh
@@ -16,7 +22,8 @@ DATA=${XLING_DATA:-../shared/data}
 WORK=${WORK:-work/dual_encoder}
 MINUTES=${MINUTES:-20}
 THREADS=${THREADS:-1}
-SEED=${SEED:-1}
+SEEDS=${SEEDS:-1}
+REFERENCES=${REFERENCES-use-m3 e5-small}
 PYTHON=${PYTHON:-python}
 HOURS=$("$PYTHON" -c "print($MINUTES / 60)")
 BIN="$WORK/data-bin/words"
@@ -51,64 +58,98 @@ objectives() {  # type [options] -> the objective of every en-X pair
     echo "$out"
 }
 
-model() {  # name objectives
-    local start=$SECONDS name=$1 objectives=$2
+model() {  # name seed objectives [options...]
+    local start=$SECONDS run="$1-s$2" seed=$2 objectives=$3
+    shift 3
     OMP_NUM_THREADS=$THREADS fairseq-train "$BIN" --user-dir fairseq_xling --task xling_multitask \
         --objectives "$objectives" --schedule alternate --arch xling_dual_encoder_cpu --encoder-normalize-before \
         --word-vocab 8000 --optimizer adam --lr 0.001 --clip-norm 5 --batch-size 100 --stop-time-hours "$HOURS" \
-        --save-dir "$WORK/checkpoints/$name-seed$SEED" --save-interval-updates 1000 --keep-interval-updates 1 \
+        --save-dir "$WORK/checkpoints/$run" --save-interval-updates 1000 --keep-interval-updates 1 \
         --no-epoch-checkpoints --validate-interval-updates 1000 --cpu --log-format simple --log-interval 100 \
-        --num-workers 0 --seed "$SEED" > "$WORK/train_$name-seed$SEED.log" 2>&1
-    echo "$name-seed$SEED: $((SECONDS - start)) s" | tee -a "$WORK/train_times.txt"
+        --num-workers 0 --seed "$seed" "$@" > "$WORK/train_$run.log" 2>&1
+    echo "$run: $((SECONDS - start)) s" | tee -a "$WORK/train_times.txt"
 }
 
-train() {  # the two models side by side, MINUTES each
-    local qt="quick_thought:en" lang
+train() {  # per seed, the two models side by side, MINUTES each
+    local qt="quick_thought:en" lang seed
     for lang in $LANGS; do qt="$qt,quick_thought:$lang"; done
-    start model ranking "$(objectives ranking)"
-    start model multitask "$(objectives ranking),$qt,nli:en"
+    for seed in $SEEDS; do
+        start model ranking "$seed" "$(objectives ranking)"
+        start model multitask "$seed" "$(objectives ranking),$qt,nli:en"
+        wait_jobs
+    done
+}
+
+lazy() {  # the ranking-only model with sparse tables and lazy Adam, two seeds side by side (later options win)
+    local seed
+    for seed in $SEEDS; do
+        start model ranking_lazy "$seed" "$(objectives ranking)" --sparse-embeddings --optimizer lazy_adam
+    done
     wait_jobs
 }
 
-evaluate() {  # retrieval, angular STS, eigen-similarity, zero-shot NLI for every model not yet in results.jsonl
-    local L="$DATA/libreoffice_help" M="$DATA/multi30k" S="$DATA/stsb_multi_mt" X="$DATA/xnli_dev_half"
-    local out="$WORK/results.jsonl" name enc lang
+evaluate() {  # retrieval, angular STS, eigen-similarity, zero-shot NLI for the references and every trained run
+              # (checkpoints/MODEL-sSEED) not yet in results.jsonl (delete a run's rows to score it again)
+    local out="$WORK/results.jsonl" run
     touch "$out"
-    for name in ${MODELS:-teacher ranking-seed$SEED multitask-seed$SEED}; do
-        [[ $name == teacher || -f "$WORK/checkpoints/$name/checkpoint_last.pt" ]] || continue
-        if grep -q "\"model\": \"$name\"" "$out"; then echo "== $name: scored"; continue; fi
-        if [[ $name == teacher ]]; then enc=(--teacher use-m3); else
-            enc=(--checkpoint "$WORK/checkpoints/$name/checkpoint_last.pt"); fi
-        : > "$out.$name.tmp"
-        tag() { sed "s/^{/{\"model\": \"$name\", \"set\": \"$1\", /" >> "$out.$name.tmp"; }
-        for lang in $LANGS; do
-            xling-eval retrieval "${enc[@]}" --src-file "$L/valid.$lang" --tgt-file "$L/valid.en" --src-lang "$lang" \
-                --tgt-lang en --num-distractors all --scoring cosine | tag "libreoffice_help valid"
-            xling-eval eigen "${enc[@]}" --src-file "$L/valid.$lang" --tgt-file "$L/valid.en" --src-lang "$lang" \
-                --tgt-lang en | tag "libreoffice_help valid"
-        done
-        for lang in de fr; do
-            xling-eval retrieval "${enc[@]}" --src-file "$M/val.$lang" --tgt-file "$M/val.en" --src-lang "$lang" \
-                --tgt-lang en --num-distractors all --scoring cosine | tag "multi30k val"
-        done
-        for lang in en $LANGS; do
-            xling-eval sts "${enc[@]}" --file "$S/stsb-$lang-dev.csv" --lang "$lang" --similarity angular \
-                | tag "stsb_multi_mt dev"
-        done
-        xling-eval nli "${enc[@]}" --train "$DATA/sick/SICK.txt" --train-lang en --dev "$DATA/sick/SICK.txt" \
-            --test "$X/dev-en.tsv:en" "$X/dev-de.tsv:de" "$X/dev-es.tsv:es" "$X/dev-fr.tsv:fr" --seed "$SEED" \
-            | tag "SICK -> XNLI dev half"
-        cat "$out.$name.tmp" >> "$out" && rm "$out.$name.tmp"  # a model's rows land together or not at all
+    for run in ${RUNS:-$REFERENCES $(cd "$WORK/checkpoints" 2>/dev/null && ls -d -- *-s[0-9]* 2>/dev/null)}; do
+        if grep -q "\"run\": \"$run\"" "$out"; then echo "== $run: scored"; continue; fi
+        echo "== $run" >&2
+        if [[ " $REFERENCES " == *" $run "* ]]; then
+            score "{\"run\": \"$run\", \"model\": \"$run\", \"seed\": null, " 1 --teacher "$run" > "$out.$run.tmp"
+        else
+            [[ -f "$WORK/checkpoints/$run/checkpoint_last.pt" ]] || {
+                echo "warning: $run: neither a reference (REFERENCES) nor a run with a checkpoint; skipped" >&2
+                continue; }
+            score "{\"run\": \"$run\", \"model\": \"${run%-s*}\", \"seed\": ${run##*-s}, " "${run##*-s}" \
+                --checkpoint "$WORK/checkpoints/$run/checkpoint_last.pt" > "$out.$run.tmp"
+        fi
+        cat "$out.$run.tmp" >> "$out" && rm "$out.$run.tmp"  # a run's rows land together or not at all
     done
     "$PYTHON" examples/dual_encoder/table.py "$out" "$WORK/train_times.txt" > examples/dual_encoder/results.md
     cat examples/dual_encoder/results.md
+}
+
+score() {  # ROW_PREFIX SEED ENCODER_OPTIONS...: the rows of one encoder on every dev set, each opened with ROW_PREFIX
+    local prefix=$1 seed=$2 L="$DATA/libreoffice_help" M="$DATA/multi30k" S="$DATA/stsb_multi_mt" lang
+    local X="$DATA/xnli_dev_half"
+    shift 2
+    tag() { sed "s/^{/$prefix\"set\": \"$1\", /"; }
+    for lang in $LANGS; do
+        xling-eval retrieval "$@" --src-file "$L/valid.$lang" --tgt-file "$L/valid.en" --src-lang "$lang" \
+            --tgt-lang en --num-distractors all --scoring cosine | tag "libreoffice_help valid"
+        xling-eval eigen "$@" --src-file "$L/valid.$lang" --tgt-file "$L/valid.en" --src-lang "$lang" \
+            --tgt-lang en | tag "libreoffice_help valid"
+    done
+    for lang in de fr; do
+        xling-eval retrieval "$@" --src-file "$M/val.$lang" --tgt-file "$M/val.en" --src-lang "$lang" \
+            --tgt-lang en --num-distractors all --scoring cosine | tag "multi30k val"
+    done
+    for lang in en $LANGS; do
+        xling-eval sts "$@" --file "$S/stsb-$lang-dev.csv" --lang "$lang" --similarity angular \
+            | tag "stsb_multi_mt dev"
+    done
+    xling-eval nli "$@" --train "$DATA/sick/SICK.txt" --train-lang en --dev "$DATA/sick/SICK.txt" \
+        --test "$X/dev-en.tsv:en" "$X/dev-de.tsv:de" "$X/dev-es.tsv:es" "$X/dev-fr.tsv:fr" --seed "$seed" \
+        | tag "SICK -> XNLI dev half"
+}
+
+sgd() {  # the ranking-only model trained as the paper: SGD lr 0.008, embedding gradients x 100
+    local seed
+    for seed in $SEEDS; do
+        start model ranking_sgd "$seed" "$(objectives ranking)" --sparse-embeddings --optimizer sparse_sgd --lr 0.008 \
+            --embedding-grad-scale 100 --clip-norm 0
+    done
+    wait_jobs
 }
 
 mkdir -p "$WORK"
 case "${1:-all}" in
     prepare) prepare ;;
     train) train ;;
+    lazy) lazy ;;
+    sgd) sgd ;;
     evaluate) evaluate ;;
     all) prepare; train; evaluate ;;
-    *) echo "usage: $0 [prepare|train|evaluate|all]" >&2; exit 2 ;;
+    *) echo "usage: $0 [prepare|train|lazy|sgd|evaluate|all]" >&2; exit 2 ;;
 esac

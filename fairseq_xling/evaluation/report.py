@@ -3,7 +3,8 @@ model and the data set) and ``name: seconds`` training-time lines."""
 import json
 import logging
 import statistics
-from typing import Dict, List, Optional, Sequence
+from collections import defaultdict
+from typing import Dict, List, Mapping, Optional, Sequence
 
 
 def read_rows(path: str) -> List[dict]:
@@ -23,13 +24,82 @@ def read_times(path: Optional[str]) -> Dict[str, str]:
     return times
 
 
-def seeds_cell(values: Sequence[float], scale: float = 100.0) -> str:
+def seeds_cell(values: Sequence[float], scale: float = 100.0, digits: int = 1) -> str:
     """Scores of one setting over seeds -> ``mean ± std (n)`` (``mean (1)`` for one seed, ``-`` for none)."""
     values = [scale * v for v in values]
     if not values:
         return "-"
-    spread = f" ± {statistics.stdev(values):.1f}" if len(values) > 1 else ""
-    return f"{statistics.mean(values):.1f}{spread} ({len(values)})"
+    spread = f" ± {statistics.stdev(values):.{digits}f}" if len(values) > 1 else ""
+    return f"{statistics.mean(values):.{digits}f}{spread} ({len(values)})"
+
+
+def scores_by_seed(rows: Sequence[dict], task: str, column: str, value: str, scale: float = 1.0):
+    """The rows of one ``xling-eval`` task -> {(model, set): {seed: {row[column]: scale * row[value]}}}; rows
+    without a seed (one-seed runs, references) count as seed 1."""
+    scores = defaultdict(lambda: defaultdict(dict))
+    for r in rows:
+        if r["task"] == task:
+            scores[r["model"], r.get("set")][r.get("seed") or 1][r[column]] = scale * r[value]
+    return scores
+
+
+def mean_over_seeds(by_seed: Mapping[int, Mapping[str, float]], key: str) -> Optional[float]:
+    """The mean over seeds of one column (None when no seed has it)."""
+    values = [scores[key] for scores in by_seed.values() if key in scores]
+    return statistics.mean(values) if values else None
+
+
+def train_time(times: Mapping[str, str], model: str) -> str:
+    """Mean seconds over the model's runs in ``read_times`` output (``MODEL-sSEED: 1843 s``; a model alone)."""
+    seconds = [float(value.split()[0]) for name, value in times.items()
+               if name == model or name.rpartition("-s")[0] == model]
+    return f"{statistics.mean(seconds):.0f} s" if seconds else "-"
+
+
+def print_retrieval_table(scores, data_set: str, labels: Mapping[str, str]):
+    """One markdown table of ``scores_by_seed(rows, "retrieval", "direction", "p@1", 100)`` for one data set: a
+    row per model of ``labels`` (in that order), X->en / en->X per language (means over seeds), and the model's
+    mean with its spread over seeds."""
+    langs = sorted({d.split("->")[0] for (m, s), seeds in scores.items() if s == data_set
+                    for dirs in seeds.values() for d in dirs} - {"en"})
+    print(f"Retrieval P@1 on {data_set} (X->en / en->X, all {data_set} pairs are candidates; mean over seeds)\n")
+    print("| model | " + " | ".join(langs) + " | mean ± std (seeds) |")
+    print("|---|" + "---|" * (len(langs) + 1))
+    for model, label in labels.items():
+        by_seed = scores.get((model, data_set))
+        if not by_seed:
+            continue
+        cells = []
+        for lang in langs:
+            pair = [mean_over_seeds(by_seed, f"{lang}->en"), mean_over_seeds(by_seed, f"en->{lang}")]
+            cells.append(" / ".join("-" if v is None else f"{v:.1f}" for v in pair))
+        means = [statistics.mean(dirs.values()) for dirs in by_seed.values()]
+        print(f"| {label} | " + " | ".join(cells) + f" | {seeds_cell(means, scale=1)} |")
+    print()
+
+
+def print_scores_table(title: str, scores, data_set: Optional[str], labels: Mapping[str, str], digits: int = 1,
+                       times: Optional[Mapping[str, str]] = None):
+    """One markdown table of ``scores_by_seed`` output for one data set: a row per model of ``labels``, a column
+    per key (language, pair; means over seeds), the model's mean with its spread over seeds, and with ``times`` the
+    mean training time of its runs."""
+    keys = list(dict.fromkeys(k for (m, s), seeds in scores.items() if s == data_set
+                              for values in seeds.values() for k in values))
+    print(f"{title}\n")
+    print("| model | " + " | ".join(keys) + " | mean ± std (seeds) |" + (" train time |" if times is not None else ""))
+    print("|---|" + "---|" * (len(keys) + 1 + (times is not None)))
+    for model, label in labels.items():
+        by_seed = scores.get((model, data_set))
+        if not by_seed:
+            continue
+        cells = []
+        for key in keys:
+            value = mean_over_seeds(by_seed, key)
+            cells.append("-" if value is None else f"{value:.{digits}f}")
+        means = [statistics.mean(values.values()) for values in by_seed.values()]
+        time = f" {train_time(times, model)} |" if times is not None else ""
+        print(f"| {label} | " + " | ".join(cells) + f" | {seeds_cell(means, scale=1, digits=digits)} |" + time)
+    print()
 
 
 def pyplot():

@@ -1,4 +1,6 @@
-"""``--optimizer lazy_adam``: fairseq's Adam, plus sparse gradients updated lazily (only the rows a batch touched).
+"""Optimizers for models with sparse-gradient embedding tables (``--sparse-embeddings``): ``--optimizer lazy_adam``,
+fairseq's Adam plus sparse gradients updated lazily (only the rows a batch touched), and ``--optimizer sparse_sgd``,
+fairseq's ``sgd`` (Chidambaram et al. train with SGD) made safe for sparse gradients.
 
 Embedding tables with many rows and few rows per batch (the dual encoder's hashed character n-grams and OOV
 buckets: ``--sparse-embeddings``) cost dense Adam a full pass over every row at every step: the gradient is
@@ -10,11 +12,14 @@ fairseq's ``adam`` update (AdamW-style decoupled weight decay; tested equal to `
 optimizer serves a model with both kinds of parameters. With every row touched at every step the lazy update is
 the dense one (tested).
 
-fairseq's gradient handling assumes dense gradients in two places, both overridden here: ``multiply_grads``
-(``p.grad.data.mul_`` does nothing to a sparse tensor: its ``.data`` is a copy) and ``clip_grad_norm`` (torch's
-norm of a sparse tensor takes no dtype and counts a row twice when the gradient is not coalesced). Sparse
-gradients are coalesced (rows of one id summed) before both. Several processes are not supported (fairseq's
-``legacy_ddp`` all-reduces a flat dense buffer): :func:`check_sparse_training` says so at the first update.
+fairseq's gradient handling assumes dense gradients in two places, both overridden for both optimizers
+(:class:`SparseGradients`): ``multiply_grads`` (``p.grad.data.mul_`` does nothing to a sparse tensor: its ``.data``
+is a copy) and ``clip_grad_norm`` (torch's norm of a sparse tensor takes no dtype, so fairseq's ``sgd`` stops with a
+RuntimeError at the first update even without clipping, and counts a row twice when the gradient is not coalesced).
+Sparse gradients are coalesced (rows of one id summed) before both. SGD needs no lazy variant: a row no batch
+touches has a zero gradient, so the sparse update is the dense one (tested), with momentum too as long as torch's
+SGD takes the sparse gradient. Several processes are not supported (fairseq's ``legacy_ddp`` all-reduces a flat
+dense buffer): :func:`check_sparse_training` says so at the first update.
 """
 import math
 from dataclasses import dataclass, field
@@ -25,6 +30,7 @@ from fairseq.dataclass import FairseqDataclass
 from fairseq.optim import register_optimizer
 from fairseq.optim.adam import FairseqAdam
 from fairseq.optim.fairseq_optimizer import FairseqOptimizer
+from fairseq.optim.sgd import SGD as FairseqSGD
 from omegaconf import II
 
 from fairseq_xling.errors import UserError
@@ -116,13 +122,8 @@ class LazyAdamConfig(FairseqDataclass):
     lr: List[float] = II("optimization.lr")
 
 
-@register_optimizer("lazy_adam", dataclass=LazyAdamConfig)
-class FairseqLazyAdam(FairseqAdam):
-    """fairseq's ``adam`` options and checkpoint state; the update of :class:`LazyAdam`."""
-
-    def __init__(self, cfg: LazyAdamConfig, params):
-        FairseqOptimizer.__init__(self, cfg)  # not FairseqAdam's: it picks its own Adam class
-        self._optimizer = LazyAdam(params, **self.optimizer_config)
+class SparseGradients:
+    """fairseq optimizer methods that handle sparse gradients as well as dense ones (a mixin, first in the bases)."""
 
     def multiply_grads(self, c):
         for grad in coalesce_sparse_grads(self.params):
@@ -143,17 +144,35 @@ class FairseqLazyAdam(FairseqAdam):
         return total_norm
 
 
+@register_optimizer("lazy_adam", dataclass=LazyAdamConfig)
+class FairseqLazyAdam(SparseGradients, FairseqAdam):
+    """fairseq's ``adam`` options and checkpoint state; the update of :class:`LazyAdam`."""
+
+    def __init__(self, cfg: LazyAdamConfig, params):
+        FairseqOptimizer.__init__(self, cfg)  # not FairseqAdam's: it picks its own Adam class
+        self._optimizer = LazyAdam(params, **self.optimizer_config)
+
+
+@register_optimizer("sparse_sgd")
+class FairseqSparseSGD(SparseGradients, FairseqSGD):
+    """fairseq's ``sgd`` (its options ``--momentum``, ``--weight-decay``; torch's SGD update), for models with sparse
+    gradients too."""
+
+
 def check_sparse_training(model: torch.nn.Module, optimizer) -> None:
     """A UserError when the model has sparse-gradient embeddings (``--sparse-embeddings``) and the run cannot update
-    them: an optimizer other than lazy_adam or plain SGD (fairseq's adam stops with a RuntimeError, torch's SGD
-    with weight decay too), or several processes (fairseq's data-parallel wrappers all-reduce dense buffers)."""
+    them: an optimizer other than lazy_adam or sparse_sgd without weight decay (fairseq's adam stops with a
+    RuntimeError, fairseq's sgd too when it takes the gradient norm, torch's SGD with weight decay too), or several
+    processes (fairseq's data-parallel wrappers all-reduce dense buffers). ``optimizer``: a fairseq optimizer, or a
+    torch one (then only its update is checked)."""
     if not any(isinstance(m, torch.nn.Embedding) and m.sparse for m in model.modules()):
         return
     inner = getattr(optimizer, "optimizer", optimizer)
+    handles_sparse = isinstance(optimizer, (SparseGradients, torch.optim.Optimizer))  # fairseq's norm would fail
     sgd = isinstance(inner, torch.optim.SGD) and all(g.get("weight_decay", 0) == 0 for g in inner.param_groups)
-    if not (isinstance(inner, LazyAdam) or sgd):
+    if not handles_sparse or not (isinstance(inner, LazyAdam) or sgd):
         raise UserError(f"--sparse-embeddings: the optimizer ({type(inner).__name__}) cannot update sparse "
-                        "gradients; use --optimizer lazy_adam, or sgd without --weight-decay")
+                        "gradients; use --optimizer lazy_adam, or sparse_sgd without --weight-decay")
     if torch.distributed.is_available() and torch.distributed.is_initialized() \
             and torch.distributed.get_world_size() > 1:
         raise UserError(f"--sparse-embeddings: one process only ({torch.distributed.get_world_size()} here): "
