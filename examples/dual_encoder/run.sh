@@ -96,12 +96,12 @@ evaluate() {  # retrieval, angular STS, eigen-similarity, zero-shot NLI for the 
         if grep -q "\"run\": \"$run\"" "$out"; then echo "== $run: scored"; continue; fi
         echo "== $run" >&2
         if [[ " $REFERENCES " == *" $run "* ]]; then
-            score "{\"run\": \"$run\", \"model\": \"$run\", \"seed\": null, " 1 --teacher "$run" > "$out.$run.tmp"
+            score "{\"run\": \"$run\", \"model\": \"$run\", \"train_seed\": null, " 1 --teacher "$run" > "$out.$run.tmp"
         else
             [[ -f "$WORK/checkpoints/$run/checkpoint_last.pt" ]] || {
                 echo "warning: $run: neither a reference (REFERENCES) nor a run with a checkpoint; skipped" >&2
                 continue; }
-            score "{\"run\": \"$run\", \"model\": \"${run%-s*}\", \"seed\": ${run##*-s}, " "${run##*-s}" \
+            score "{\"run\": \"$run\", \"model\": \"${run%-s*}\", \"train_seed\": ${run##*-s}, " "${run##*-s}" \
                 --checkpoint "$WORK/checkpoints/$run/checkpoint_last.pt" > "$out.$run.tmp"
         fi
         cat "$out.$run.tmp" >> "$out" && rm "$out.$run.tmp"  # a run's rows land together or not at all

@@ -34,12 +34,15 @@ def seeds_cell(values: Sequence[float], scale: float = 100.0, digits: int = 1) -
 
 
 def scores_by_seed(rows: Sequence[dict], task: str, column: str, value: str, scale: float = 1.0):
-    """The rows of one ``xling-eval`` task -> {(model, set): {seed: {row[column]: scale * row[value]}}}; rows
-    without a seed (one-seed runs, references) count as seed 1."""
+    """The rows of one ``xling-eval`` task -> {(model, set): {seed: {row[column]: scale * row[value]}}}. The seed is
+    the row's ``train_seed``, else its ``seed`` (some commands write a ``seed`` of their own, e.g. ``eigen``'s
+    sampling seed, so the example scripts tag rows with ``train_seed``); rows without one (one-seed runs,
+    references) count as seed 1."""
     scores = defaultdict(lambda: defaultdict(dict))
     for r in rows:
         if r["task"] == task:
-            scores[r["model"], r.get("set")][r.get("seed") or 1][r[column]] = scale * r[value]
+            seed = r["train_seed"] if "train_seed" in r else r.get("seed")
+            scores[r["model"], r.get("set")][seed or 1][r[column]] = scale * r[value]
     return scores
 
 

@@ -5,12 +5,12 @@ from tests.utils import load_example_table
 
 
 def rows_of(run, model, seed, **scores):
-    base = {"run": run, "model": model, "seed": seed}
+    base = {"run": run, "model": model, "train_seed": seed}
     rows = []
     for lang, (x_en, en_x) in scores.get("retrieval", {}).items():
         rows += [dict(base, set="libreoffice_help valid", task="retrieval", direction=f"{lang}->en", **{"p@1": x_en}),
                  dict(base, set="libreoffice_help valid", task="retrieval", direction=f"en->{lang}", **{"p@1": en_x})]
-    rows += [dict(base, set="libreoffice_help valid", task="eigen", pair=f"{lang}-en", psi=psi)
+    rows += [dict(base, set="libreoffice_help valid", task="eigen", pair=f"{lang}-en", psi=psi, seed=0)  # sampling
              for lang, psi in scores.get("eigen", {}).items()]
     rows += [dict(base, set="stsb_multi_mt dev", task="sts", lang=lang, pearson=r)
              for lang, r in scores.get("sts", {}).items()]

@@ -20,3 +20,17 @@ def test_wait_jobs_succeeds_and_forgets_its_jobs():
     out = run("start true\nstart true\nwait_jobs; echo first=$?\nstart false\nwait_jobs; echo second=$?\n"
               "wait_jobs; echo third=$?")
     assert "first=0" in out.stdout and "second=1" in out.stdout and "third=0" in out.stdout
+
+
+def test_parallel_corpora_lists_each_pair_and_each_side_once_as_monolingual_text():
+    out = run('parallel_corpora D\nprintf "%s\\n" "${PARALLEL_CORPORA[@]}"\necho ==\nprintf "%s\\n" "${MONO_SIDES[@]}"')
+    corpora, mono = out.stdout.split("==\n")
+    corpora, mono = corpora.split(), mono.split()
+    trains = [tuple(corpora[i + 1:i + 4]) for i, word in enumerate(corpora) if word == "--train"]
+    assert len(trains) == 9 and {pair for pair, _, _ in trains} == {"de-en", "es-en", "fr-en", "nl-en"}
+    assert corpora[corpora.index("--encoding") + 1] == "D/comtrans_de_en/comtrans.e=latin-1"
+    sides = [tuple(mono[i + 1:i + 3]) for i in range(0, len(mono), 3)]
+    assert all(mono[i] == "--mono" for i in range(0, len(mono), 3))
+    expected = {(p.split("-")[k], f) for p, src, tgt in trains for k, f in ((0, src), (1, tgt))}
+    assert sorted(sides) == sorted(expected)  # every file once (LibreOffice's train.en serves four pairs)
+    assert ("en", "D/libreoffice_help/train.en") in sides and ("nl", "D/libreoffice_help/train.nl") in sides
