@@ -18,7 +18,8 @@
 #   NMT_BIN      its data-bin (default work/mmte/data-bin/spm8k)
 #   KINDS        feature types (default "top elmo bow gru nopre static"; nopre = LSTM without pretraining, static =
 #                JMT word vectors)
-#   JMT_UPDATES  the JMT model's updates (default 12000, one objective per update, round-robin)
+#   JMT_UPDATES  the JMT model's updates (default 6000, one objective per update, round-robin; about 2 updates/s
+#                on 2 busy cores)
 #   TASKS        default "ner pos"
 #   SEEDS        default "1 2"
 #   MAX_EPOCH    default 15 (the paper's), early stopping after PATIENCE (2) epochs without dev gain
@@ -49,7 +50,7 @@ BIN="$WORK/data-bin"
 WORD_BIN="$WORK/data-bin-words"  # the same splits as words (lowercased, the JMT model's dictionary): `static`
 JMT_BIN="$WORK/jmt/data-bin"
 JMT="$WORK/jmt/checkpoints/checkpoint_last.pt"
-JMT_UPDATES=${JMT_UPDATES:-12000}
+JMT_UPDATES=${JMT_UPDATES:-6000}
 UD="$DATA/udpos_xtreme"
 
 NER_LANGS=${NER_LANGS:-en nl es de}  # the NER training sets: WikiANN en/de, CoNLL-2002 nl/es (English first)
@@ -108,7 +109,9 @@ jmt() {  # the static baseline: a JMT model on the five languages, then the tagg
         "${PARALLEL_CORPORA[@]}" "${MONO_SIDES[@]}"
     for l in de es fr nl; do pairs="$pairs${pairs:+,}similarity:$l-en:margin=1"; done
     for l in en de es fr nl; do mono="$mono,skipgram:$l:batch_size=64"; done
-    if [[ ! -f "$JMT" ]]; then
+    local done_mark
+    done_mark="$(dirname "$JMT")/trained_$JMT_UPDATES"  # a stopped run leaves a checkpoint; fairseq-train resumes it
+    if [[ ! -f "$done_mark" ]]; then
         local start=$SECONDS
         mkdir -p "$(dirname "$JMT")"
         # Sent-Avg (the sentence vector is the mean of the word vectors): the similarity objective aligns the word
@@ -118,8 +121,9 @@ jmt() {  # the static baseline: a JMT model on the five languages, then the tagg
             --optimizer adam --lr 0.001 --batch-size 50 --max-update "$JMT_UPDATES" \
             --save-dir "$(dirname "$JMT")" --no-epoch-checkpoints --save-interval-updates 3000 \
             --keep-interval-updates 1 --validate-interval-updates 3000 --cpu --log-format simple --log-interval 100 \
-            --num-workers 0 --seed 1 > "$(dirname "$JMT")/train.log" 2>&1
+            --num-workers 0 --seed 1 >> "$(dirname "$JMT")/train.log" 2>&1
         echo "jmt: $((SECONDS - start)) s" >> "$WORK/times.txt"
+        touch "$done_mark"
     fi
     tagging_data "$WORD_BIN" "$WORK/dicts-words" --word-dict "$JMT_BIN/dict.en.txt" --lowercase
 }
