@@ -127,6 +127,8 @@ def test_sparse_tables_need_an_optimizer_that_updates_them():
     check_sparse_training(model, FairseqSparseSGD(cfg, list(model.parameters())))
     with pytest.raises(UserError, match="sparse_sgd"):  # fairseq's sgd: its gradient norm fails on sparse tensors
         check_sparse_training(model, FairseqSGD(cfg, list(model.parameters())))
+    with pytest.raises(UserError, match="invalid settings lr=-1"):
+        FairseqSparseSGD(Namespace(lr=[-1.0], momentum=0.0, weight_decay=0.0), list(model.parameters()))
 
 
 PAIRS = synthetic_corpus(24, vocab=14, seed=5)

@@ -65,20 +65,13 @@ def print_retrieval_table(scores, data_set: str, labels: Mapping[str, str]):
     mean with its spread over seeds."""
     langs = sorted({d.split("->")[0] for (m, s), seeds in scores.items() if s == data_set
                     for dirs in seeds.values() for d in dirs} - {"en"})
+
+    def cell(by_seed, lang):
+        pair = [mean_over_seeds(by_seed, f"{lang}->en"), mean_over_seeds(by_seed, f"en->{lang}")]
+        return " / ".join("-" if v is None else f"{v:.1f}" for v in pair)
+
     print(f"Retrieval P@1 on {data_set} (X->en / en->X, all {data_set} pairs are candidates; mean over seeds)\n")
-    print("| model | " + " | ".join(langs) + " | mean ± std (seeds) |")
-    print("|---|" + "---|" * (len(langs) + 1))
-    for model, label in labels.items():
-        by_seed = scores.get((model, data_set))
-        if not by_seed:
-            continue
-        cells = []
-        for lang in langs:
-            pair = [mean_over_seeds(by_seed, f"{lang}->en"), mean_over_seeds(by_seed, f"en->{lang}")]
-            cells.append(" / ".join("-" if v is None else f"{v:.1f}" for v in pair))
-        means = [statistics.mean(dirs.values()) for dirs in by_seed.values()]
-        print(f"| {label} | " + " | ".join(cells) + f" | {seeds_cell(means, scale=1)} |")
-    print()
+    _print_rows(scores, data_set, labels, langs, cell)
 
 
 def print_scores_table(title: str, scores, data_set: Optional[str], labels: Mapping[str, str], digits: int = 1,
@@ -88,20 +81,29 @@ def print_scores_table(title: str, scores, data_set: Optional[str], labels: Mapp
     mean training time of its runs."""
     keys = list(dict.fromkeys(k for (m, s), seeds in scores.items() if s == data_set
                               for values in seeds.values() for k in values))
+
+    def cell(by_seed, key):
+        value = mean_over_seeds(by_seed, key)
+        return "-" if value is None else f"{value:.{digits}f}"
+
     print(f"{title}\n")
-    print("| model | " + " | ".join(keys) + " | mean ± std (seeds) |" + (" train time |" if times is not None else ""))
-    print("|---|" + "---|" * (len(keys) + 1 + (times is not None)))
+    _print_rows(scores, data_set, labels, keys, cell, digits, times)
+
+
+def _print_rows(scores, data_set, labels, columns, cell, digits: int = 1, times=None):
+    """The header and one row per model of ``labels`` with scores on ``data_set``: ``cell(by_seed, column)`` per
+    column, then the mean over every score of a seed with its spread over seeds (and the mean train time)."""
+    extra = " train time |" if times is not None else ""
+    print("| model | " + " | ".join(columns) + " | mean ± std (seeds) |" + extra)
+    print("|---|" + "---|" * (len(columns) + 1 + (times is not None)))
     for model, label in labels.items():
         by_seed = scores.get((model, data_set))
         if not by_seed:
             continue
-        cells = []
-        for key in keys:
-            value = mean_over_seeds(by_seed, key)
-            cells.append("-" if value is None else f"{value:.{digits}f}")
         means = [statistics.mean(values.values()) for values in by_seed.values()]
         time = f" {train_time(times, model)} |" if times is not None else ""
-        print(f"| {label} | " + " | ".join(cells) + f" | {seeds_cell(means, scale=1, digits=digits)} |" + time)
+        print(f"| {label} | " + " | ".join(cell(by_seed, c) for c in columns)
+              + f" | {seeds_cell(means, scale=1, digits=digits)} |" + time)
     print()
 
 

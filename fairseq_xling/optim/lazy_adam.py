@@ -158,6 +158,13 @@ class FairseqSparseSGD(SparseGradients, FairseqSGD):
     """fairseq's ``sgd`` (its options ``--momentum``, ``--weight-decay``; torch's SGD update), for models with sparse
     gradients too."""
 
+    def __init__(self, args, params):
+        lr, momentum, decay = args.lr[0], args.momentum, args.weight_decay
+        if lr < 0 or momentum < 0 or decay < 0:
+            raise UserError(f"--optimizer sparse_sgd: invalid settings lr={lr}, momentum={momentum}, "
+                             f"weight_decay={decay} (expected non-negative numbers)")
+        super().__init__(args, params)
+
 
 def check_sparse_training(model: torch.nn.Module, optimizer) -> None:
     """A UserError when the model has sparse-gradient embeddings (``--sparse-embeddings``) and the run cannot update
