@@ -20,6 +20,7 @@
 #                JMT word vectors)
 #   JMT_UPDATES  the JMT model's updates (default 6000, one objective per update, round-robin; about 2 updates/s
 #                on 2 busy cores)
+#   JMT_THREADS  its threads (default 2)
 #   TASKS        default "ner pos"
 #   SEEDS        default "1 2"
 #   MAX_EPOCH    default 15 (the paper's), early stopping after PATIENCE (2) epochs without dev gain
@@ -51,6 +52,7 @@ WORD_BIN="$WORK/data-bin-words"  # the same splits as words (lowercased, the JMT
 JMT_BIN="$WORK/jmt/data-bin"
 JMT="$WORK/jmt/checkpoints/checkpoint_last.pt"
 JMT_UPDATES=${JMT_UPDATES:-6000}
+JMT_THREADS=${JMT_THREADS:-2}
 UD="$DATA/udpos_xtreme"
 
 NER_LANGS=${NER_LANGS:-en nl es de}  # the NER training sets: WikiANN en/de, CoNLL-2002 nl/es (English first)
@@ -116,7 +118,7 @@ jmt() {  # the static baseline: a JMT model on the five languages, then the tagg
         mkdir -p "$(dirname "$JMT")"
         # Sent-Avg (the sentence vector is the mean of the word vectors): the similarity objective aligns the word
         # vectors across languages directly, which is what a static cross-lingual baseline is for; 300-d as MUSE
-        OMP_NUM_THREADS=2 fairseq-train "$JMT_BIN" --user-dir fairseq_xling --task xling_multitask \
+        OMP_NUM_THREADS=$JMT_THREADS fairseq-train "$JMT_BIN" --user-dir fairseq_xling --task xling_multitask \
             --objectives "$pairs$mono" --schedule alternate --arch xling_sent_avg_128 --embed-dim 300 \
             --optimizer adam --lr 0.001 --batch-size 50 --max-update "$JMT_UPDATES" \
             --save-dir "$(dirname "$JMT")" --no-epoch-checkpoints --save-interval-updates 3000 \
