@@ -36,3 +36,16 @@ parallel_corpora() {  # DATA: PARALLEL_CORPORA = the multilingual.sh options of 
         [[ " ${MONO_SIDES[*]} " == *" $tgt "* ]] || MONO_SIDES+=(--mono "${pair#*-}" "$tgt")
     done
 }
+
+write_table() {  # OUT COMMAND...: COMMAND's output into OUT, replaced only when COMMAND succeeds (a failed table
+                 # command leaves the last good table, not an emptied or half-written one)
+    local out=$1
+    shift
+    if "$@" > "$out.tmp"; then mv "$out.tmp" "$out"; else rm -f "$out.tmp"; return 1; fi
+}
+
+existing() {  # FILE...: those of them that exist, one per line (optional inputs of a table: train times)
+    local f
+    for f in "$@"; do [[ -e "$f" ]] && echo "$f"; done
+    return 0
+}

@@ -64,9 +64,11 @@ def zero_shot_table(scores, task):
 def joint_table(scores, task):
     langs = [lang for lang in LANGS[task] if any((task, "jointA", k) in scores and lang in scores[task, "jointA", k]
                                                  for k in KINDS)]
-    lines = [f"**{task.upper()}, joint training** (A: a quarter of each language; B: all of English + the same "
-             f"quarters): A / B / B - A per language\n",
-             "| features | " + " | ".join(langs) + " |", "|---|" + "---|" * len(langs)]
+    title = (f"**{task.upper()}, joint training** (A: a quarter of each language; B: all of English + the same "
+             f"quarters): A / B / B - A per language")
+    if not langs:
+        return title + ": no runs yet"
+    lines = [title + "\n", "| features | " + " | ".join(langs) + " |", "|---|" + "---|" * len(langs)]
     for kind, name in KINDS.items():
         a, b = scores.get((task, "jointA", kind), {}), scores.get((task, "jointB", kind), {})
         if not a and not b:

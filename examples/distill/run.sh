@@ -97,7 +97,9 @@ evaluate() {  # retrieval over whole dev sets (LibreOffice help valid, Multi30k 
         score "{\"run\": \"$run\", \"model\": \"$model\", \"seed\": $seed, " "${enc[@]}" > "$out.tmp"
         cat "$out.tmp" >> "$out" && rm "$out.tmp"  # a run's rows land together or not at all
     done
-    "$PYTHON" examples/distill/table.py "$out" "$WORK/train_times.txt" > examples/distill/results.md
+    local times
+    mapfile -t times < <(existing "$WORK/train_times.txt")  # none when only references were scored
+    write_table examples/distill/results.md "$PYTHON" examples/distill/table.py "$out" "${times[@]}"
     cat examples/distill/results.md
 }
 

@@ -25,5 +25,7 @@ def test_tables_average_seeds_and_plot(tmp_path, capsys):
     assert "| LASER-top | 75.0 (70.0..80.0, n=2) | 50.0 (n=1) | - | - | 75.0 (n=1) / - / - |" in out
     assert "| BPE-BOW | - | - | - | - | 40.0 (n=1) | - / - / - / - |" in out  # POS: accuracy, fr column
     assert "| LASER-top | 60.0 / 64.0 / +4.0 |" in out  # joint: A / B / B - A
+    assert "**POS, joint training** (A: a quarter of each language; B: all of English + the same quarters): A / B / " \
+        "B - A per language: no runs yet" in out  # not an empty table
     assert "| ner-mono_en-top-seed1 | 1200 s |" in out and out_md.read_text() in out
     assert image.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -34,3 +34,19 @@ def test_parallel_corpora_lists_each_pair_and_each_side_once_as_monolingual_text
     expected = {(p.split("-")[k], f) for p, src, tgt in trains for k, f in ((0, src), (1, tgt))}
     assert sorted(sides) == sorted(expected)  # every file once (LibreOffice's train.en serves four pairs)
     assert ("en", "D/libreoffice_help/train.en") in sides and ("nl", "D/libreoffice_help/train.nl") in sides
+
+
+def test_write_table_replaces_its_output_only_when_the_command_succeeds(tmp_path):
+    table = tmp_path / "results.md"
+    table.write_text("last good table\n")
+    out = run(f"write_table {table} false; echo status=$?")
+    assert "status=1" in out.stdout and table.read_text() == "last good table\n"  # not emptied by a failure
+    assert not (tmp_path / "results.md.tmp").exists()
+    out = run(f"write_table {table} echo new table; echo status=$?")
+    assert "status=0" in out.stdout and table.read_text() == "new table\n"
+
+
+def test_existing_lists_only_the_files_that_exist(tmp_path):
+    (tmp_path / "times.txt").write_text("")
+    out = run(f"mapfile -t f < <(existing {tmp_path}/times.txt {tmp_path}/missing.txt); echo n=${{#f[@]}} ${{f[0]}}")
+    assert out.stdout.strip() == f"n=1 {tmp_path}/times.txt"
