@@ -43,9 +43,3 @@ write_table() {  # OUT COMMAND...: COMMAND's output into OUT, replaced only when
     shift
     if "$@" > "$out.tmp"; then mv "$out.tmp" "$out"; else rm -f "$out.tmp"; return 1; fi
 }
-
-existing() {  # FILE...: those of them that exist, one per line (optional inputs of a table: train times)
-    local f
-    for f in "$@"; do [[ -e "$f" ]] && echo "$f"; done
-    return 0
-}

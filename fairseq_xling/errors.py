@@ -12,12 +12,6 @@ class UserError(ValueError):
     """A problem the user can fix; the message names the option, file or line and what was expected."""
 
 
-class StepError(UserError, RuntimeError):
-    """A UserError met inside a training step. fairseq's Trainer writes a full checkpoint (``crash.pt``, the model and
-    its optimizer state) when a step raises anything but a RuntimeError; a bad option is not a crash worth keeping, so
-    the task raises it as this class, which the Trainer passes on as it is."""
-
-
 def install_excepthook():
     """Report uncaught UserErrors as one line on stderr (exit status 1); any other exception as before."""
     previous = sys.excepthook

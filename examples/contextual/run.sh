@@ -228,9 +228,8 @@ joint() {  # Table 3: scenario A = a quarter of each language's training set; B 
 }
 
 table() {
-    local times
-    mapfile -t times < <(existing "$WORK/times.txt")
-    "$PYTHON" examples/contextual/table.py "$WORK/results.jsonl" ${times[@]+--times "${times[@]}"} \
+    touch "$WORK/times.txt"  # empty when no run was timed here
+    "$PYTHON" examples/contextual/table.py "$WORK/results.jsonl" --times "$WORK/times.txt" \
         --out examples/contextual/results.md --plot examples/contextual/zeroshot.png
 }
 

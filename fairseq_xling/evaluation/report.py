@@ -3,13 +3,22 @@ model and the data set) and ``name: seconds`` training-time lines."""
 import json
 import logging
 import statistics
+import sys
 from collections import defaultdict
 from typing import Dict, List, Mapping, Optional, Sequence
 
 
 def read_rows(path: str) -> List[dict]:
+    """The JSON rows of a results file; a line that is not one stops the table with its file and line number."""
+    rows = []
     with open(path, encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
+        for number, line in enumerate(f, 1):
+            if line.strip():
+                try:
+                    rows.append(json.loads(line))
+                except json.JSONDecodeError as e:
+                    sys.exit(f"error: {path}:{number}: expected one JSON row per line ({e.msg})")
+    return rows
 
 
 def read_times(path: Optional[str]) -> Dict[str, str]:

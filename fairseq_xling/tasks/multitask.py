@@ -33,7 +33,7 @@ from fairseq_xling.data.objectives import parse_objectives
 from fairseq_xling.data.schedules import ObjectiveInfo, build_schedule
 from fairseq_xling.data.text_encoder import RawTextEncoder
 from fairseq_xling.data.vocab import MultilingualVocab
-from fairseq_xling.errors import StepError, UserError
+from fairseq_xling.errors import UserError
 from fairseq_xling.optim.lazy_adam import check_sparse_training
 
 logger = logging.getLogger(__name__)
@@ -141,16 +141,11 @@ class XlingMultitaskTask(FairseqTask):
         return model
 
     def train_step(self, sample, model, criterion, optimizer, update_num, ignore_grad=False):
-        try:
-            if not getattr(self, "_sparse_checked", False):
-                check_sparse_training(model, optimizer)  # before the first backward pass meets an optimizer that fails
-                self._sparse_checked = True
-            self._update_objective = sample.get("objective", self._update_objective)
-            return super().train_step(sample, model, criterion, optimizer, update_num, ignore_grad)
-        except UserError as e:
-            if isinstance(e, StepError):
-                raise
-            raise StepError(str(e)) from e  # no crash.pt (see StepError)
+        if not getattr(self, "_sparse_checked", False):
+            check_sparse_training(model, optimizer)  # before the first backward pass meets an optimizer that fails
+            self._sparse_checked = True
+        self._update_objective = sample.get("objective", self._update_objective)
+        return super().train_step(sample, model, criterion, optimizer, update_num, ignore_grad)
 
     def optimizer_step(self, optimizer, model, update_num):
         """One step at --lr times the lr_scale of the update's objective (all batches of an update share one)."""

@@ -1,6 +1,8 @@
 """examples/dual_encoder/table.py: references and seeds in every table, the spread of each model's mean."""
 import json
 
+import pytest
+
 from tests.utils import load_example_table
 
 
@@ -40,3 +42,11 @@ def test_references_and_seeds(tmp_path, capsys):
     assert "| multilingual USE v3 (`use-m3`, reference) | 80.0 | 70.0 | 75.0 (1) | - |" in out
     assert "| translation ranking only | 34.0 | 34.0 ± 1.4 (2) |" in out  # NLI accuracy x 100
     assert "multi-task" not in out  # no rows, no line
+
+
+def test_a_corrupt_results_line_names_its_file_and_line(tmp_path):
+    from fairseq_xling.evaluation.report import read_rows
+    results = tmp_path / "results.jsonl"
+    results.write_text('{"run": "a"}\n{bad json\n')
+    with pytest.raises(SystemExit, match=r"results.jsonl:2: expected one JSON row per line"):
+        read_rows(str(results))

@@ -44,9 +44,3 @@ def test_write_table_replaces_its_output_only_when_the_command_succeeds(tmp_path
     assert not (tmp_path / "results.md.tmp").exists()
     out = run(f"write_table {table} echo new table; echo status=$?")
     assert "status=0" in out.stdout and table.read_text() == "new table\n"
-
-
-def test_existing_lists_only_the_files_that_exist(tmp_path):
-    (tmp_path / "times.txt").write_text("")
-    out = run(f"mapfile -t f < <(existing {tmp_path}/times.txt {tmp_path}/missing.txt); echo n=${{#f[@]}} ${{f[0]}}")
-    assert out.stdout.strip() == f"n=1 {tmp_path}/times.txt"
