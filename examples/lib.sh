@@ -1,17 +1,31 @@
 # Shell functions of the examples' run.sh scripts (sourced after `cd` to the repository root).
 
-JOBS=()
+STARTED=()  # the PIDs of the jobs `start` began (not JOBS: the scripts read a JOBS setting from the environment)
 
 start() {  # COMMAND ARGS...: run it as a background job (wait_jobs waits for it)
     "$@" &
-    JOBS+=($!)
+    STARTED+=($!)
+}
+
+start_at_most() {  # N COMMAND ARGS...: start it once fewer than N started jobs run (waiting for the oldest first;
+                   # fails when a job waited for failed)
+    local n=$1 pid
+    shift
+    [[ $n =~ ^[1-9][0-9]*$ ]] || { echo "error: at most '$n' jobs side by side: expected a positive number" >&2
+                                   return 2; }
+    while (( ${#STARTED[@]} >= n )); do
+        pid=${STARTED[0]}
+        STARTED=("${STARTED[@]:1}")
+        wait "$pid" || return 1
+    done
+    start "$@"
 }
 
 wait_jobs() {  # wait for every started job, then fail when any of them failed (a bare `wait` returns 0 whatever
                # its jobs did, and the next step would run on missing results)
     local failed=0 pid
-    for pid in "${JOBS[@]}"; do wait "$pid" || failed=1; done
-    JOBS=()
+    for pid in "${STARTED[@]}"; do wait "$pid" || failed=1; done
+    STARTED=()
     return $failed
 }
 

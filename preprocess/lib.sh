@@ -113,7 +113,7 @@ fetch_url() {
 
 # Destination handling: every pipeline writes into a temporary directory next to DEST and renames it
 # at the very end, so DEST either is complete or does not exist. DEST/request.txt records what was asked
-# (the pipeline, its arguments, the size and modification time of every input file named in them), so a
+# (the pipeline, its arguments, the size and SHA-256 of every input file named in them), so a
 # re-run is a no-op only when it asks the same; a different request stops and says what differs, unless
 # --force (then DEST is rebuilt and replaced only once the new one is complete).
 #
@@ -129,7 +129,8 @@ XLING_TMP_DEST=""
 XLING_ARGS=()
 XLING_REQUEST="request.txt"
 
-# request_text: the request of this run, one line per item, the same for the same request from any folder
+# request_text: the request of this run, one line per item, the same for the same request from any folder; a file
+# is known by its content (a data folder copied again, with new modification times, is the same request)
 request_text() {
     echo "pipeline $XLING_SCRIPT"
     local i arg skip=0
@@ -141,7 +142,7 @@ request_text() {
             --dest) skip=1; continue ;;  # DEST itself is where the request is kept, not part of it
         esac
         if [[ -f "$arg" ]]; then
-            echo "file $(realpath "$arg") size $(stat -c %s "$arg") modified $(date -r "$arg" '+%Y-%m-%d %H:%M:%S')"
+            echo "file $(realpath "$arg") size $(stat -c %s "$arg") sha256 $(sha256sum < "$arg" | cut -d' ' -f1)"
         elif [[ -d "$arg" ]]; then
             echo "folder $(realpath "$arg")"
         else

@@ -47,6 +47,7 @@ MAX_EPOCH=${MAX_EPOCH:-15}
 PATIENCE=${PATIENCE:-2}
 PEAK_LR=${PEAK_LR:-0.01}
 JOBS_AT_ONCE=${JOBS:-2}
+[[ $JOBS_AT_ONCE =~ ^[1-9][0-9]*$ ]] || { echo "error: JOBS=$JOBS_AT_ONCE: expected a positive number" >&2; exit 2; }
 CACHE_GB=${CACHE_GB:-5}
 MAX_TRAIN=${MAX_TRAIN:-}
 BATCH=32
@@ -192,14 +193,7 @@ $UD/dev-de.tsv:de:udpos $UD/dev-fr.tsv:fr:udpos"
 
 queue() {  # NAME ARGS...: train_run unless NAME has results; at most JOBS side by side
     grep -q "\"model\": \"$1\"" "$WORK/results.jsonl" 2>/dev/null && return 0
-    while (( ${#JOBS[@]} >= JOBS_AT_ONCE )); do wait_one; done
-    start train_run "$@"
-}
-
-wait_one() {  # wait for the oldest started job; fail when it failed
-    local pid=${JOBS[0]}
-    JOBS=("${JOBS[@]:1}")
-    wait "$pid"
+    start_at_most "$JOBS_AT_ONCE" train_run "$@"
 }
 
 zeroshot() {  # Table 2: trained on English (zero-shot to the others), and each language on its own data

@@ -5,7 +5,8 @@
 
 Models are named TASK-SCENARIO-KIND-seedN: SCENARIO mono_L (trained on language L; mono_en is the zero-shot model),
 jointA (a quarter of every language) or jointB (all of English + the quarters). NER cells are span F1, POS cells token
-accuracy (the paper's F1 on gold words), x 100, mean over seeds (min..max, n).
+accuracy (the paper's F1 on gold words), x 100, mean over seeds (min..max, n); a joint cell pairs A and B of the same
+seed, so its B - A spread is that of the per-seed differences.
 """
 import argparse
 import statistics
@@ -26,7 +27,8 @@ def parse_name(model: str):
     return task, scenario, kind, int(seed)
 
 
-def cell(values) -> str:
+def cell(by_seed) -> str:
+    values = list(by_seed.values())
     if not values:
         return "-"
     text = f"{100 * statistics.mean(values):.1f}"
@@ -35,14 +37,25 @@ def cell(values) -> str:
 
 
 def collect(rows):
-    """(task, scenario, kind) -> lang -> [score per seed]."""
-    scores = defaultdict(lambda: defaultdict(list))
+    """(task, scenario, kind) -> lang -> {seed: score}."""
+    scores = defaultdict(lambda: defaultdict(dict))
     for row in rows:
-        task, scenario, kind, _ = parse_name(row["model"])
+        task, scenario, kind, seed = parse_name(row["model"])
         score = row.get("f1") if task == "ner" else row.get("accuracy")
         if score is not None:
-            scores[task, scenario, kind][row["lang"]].append(score)
+            scores[task, scenario, kind][row["lang"]][seed] = score
     return scores
+
+
+def joint_cell(a, b) -> str:
+    """A / B / B - A over the seeds that have both (dicts seed -> score)."""
+    seeds = sorted(set(a) & set(b))
+    if not seeds:
+        return "-"
+    diffs = [100 * (b[s] - a[s]) for s in seeds]
+    text = (f"{100 * statistics.mean(a[s] for s in seeds):.1f} / {100 * statistics.mean(b[s] for s in seeds):.1f} / "
+            f"{statistics.mean(diffs):+.1f}")
+    return text + (f" ({min(diffs):+.1f}..{max(diffs):+.1f}, n={len(seeds)})" if len(seeds) > 1 else " (n=1)")
 
 
 def zero_shot_table(scores, task):
@@ -53,8 +66,8 @@ def zero_shot_table(scores, task):
              "|---|" + "---|" * (len(langs) + 1)]
     for kind, name in KINDS.items():
         zero = scores.get((task, "mono_en", kind), {})
-        mono = [cell(scores.get((task, f"mono_{lang}", kind), {}).get(lang, [])) for lang in langs[1:]]
-        lines.append(f"| {name} | " + " | ".join(cell(zero.get(lang, [])) for lang in langs) + " | "
+        mono = [cell(scores.get((task, f"mono_{lang}", kind), {}).get(lang, {})) for lang in langs[1:]]
+        lines.append(f"| {name} | " + " | ".join(cell(zero.get(lang, {})) for lang in langs) + " | "
                      + " / ".join(mono) + " |")
     paper = PAPER_TOP[task]
     lines.append("| paper, LASER-top | - | " + " | ".join(str(paper.get(lang, "-")) for lang in langs[1:]) + " | |")
@@ -73,14 +86,7 @@ def joint_table(scores, task):
         a, b = scores.get((task, "jointA", kind), {}), scores.get((task, "jointB", kind), {})
         if not a and not b:
             continue
-        cells = []
-        for lang in langs:
-            if a.get(lang) and b.get(lang):
-                diff = 100 * (statistics.mean(b[lang]) - statistics.mean(a[lang]))
-                cells.append(f"{100 * statistics.mean(a[lang]):.1f} / {100 * statistics.mean(b[lang]):.1f} / "
-                             f"{diff:+.1f}")
-            else:
-                cells.append("-")
+        cells = [joint_cell(a.get(lang, {}), b.get(lang, {})) for lang in langs]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -94,9 +100,10 @@ def plot(scores, path):
         width = 0.8 / len(KINDS)
         for k, (kind, name) in enumerate(KINDS.items()):
             zero = scores.get((task, "mono_en", kind), {})
-            means = [100 * statistics.mean(zero[lang]) if zero.get(lang) else 0 for lang in langs]
-            errs = [[m - 100 * min(zero[lang]) if zero.get(lang) else 0 for m, lang in zip(means, langs)],
-                    [100 * max(zero[lang]) - m if zero.get(lang) else 0 for m, lang in zip(means, langs)]]
+            values = [list(zero.get(lang, {}).values()) for lang in langs]
+            means = [100 * statistics.mean(v) if v else 0 for v in values]
+            errs = [[m - 100 * min(v) if v else 0 for m, v in zip(means, values)],
+                    [100 * max(v) - m if v else 0 for m, v in zip(means, values)]]
             ax.bar([i + k * width for i in range(len(langs))], means, width, yerr=errs, label=name, capsize=2)
         ax.set_xticks([i + 0.4 - width / 2 for i in range(len(langs))], langs)
         ax.set_title(f"{task.upper()} zero-shot from English ({'span F1' if task == 'ner' else 'accuracy'})")

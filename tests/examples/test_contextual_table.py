@@ -15,6 +15,9 @@ def test_tables_average_seeds_and_plot(tmp_path, capsys):
     rows = [row("ner-mono_en-top-seed1", "en", 0.80), row("ner-mono_en-top-seed2", "en", 0.70),
             row("ner-mono_en-top-seed1", "nl", 0.50), row("ner-mono_nl-top-seed1", "nl", 0.75),
             row("ner-jointA-top-seed1", "nl", 0.60), row("ner-jointB-top-seed1", "nl", 0.64),
+            row("ner-jointA-top-seed2", "nl", 0.62), row("ner-jointB-top-seed2", "nl", 0.68),
+            row("ner-jointB-top-seed3", "nl", 0.99),  # no A of seed 3: not paired, not counted
+            row("ner-jointA-bow-seed1", "nl", 0.50),
             row("pos-mono_en-bow-seed1", "fr", 0.40, "accuracy")]
     results, times = tmp_path / "results.jsonl", tmp_path / "times.txt"
     results.write_text("".join(json.dumps(r) + "\n" for r in rows))
@@ -24,7 +27,8 @@ def test_tables_average_seeds_and_plot(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "| LASER-top | 75.0 (70.0..80.0, n=2) | 50.0 (n=1) | - | - | 75.0 (n=1) / - / - |" in out
     assert "| BPE-BOW | - | - | - | - | 40.0 (n=1) | - / - / - / - |" in out  # POS: accuracy, fr column
-    assert "| LASER-top | 60.0 / 64.0 / +4.0 |" in out  # joint: A / B / B - A
+    assert "| LASER-top | 61.0 / 66.0 / +5.0 (+4.0..+6.0, n=2) |" in out  # joint: A / B / B - A, paired by seed
+    assert "| BPE-BOW | - |" in out  # A without B
     assert "**POS, joint training** (A: a quarter of each language; B: all of English + the same quarters): A / B / " \
         "B - A per language: no runs yet" in out  # not an empty table
     assert "| ner-mono_en-top-seed1 | 1200 s |" in out and out_md.read_text() in out

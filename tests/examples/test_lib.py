@@ -1,4 +1,5 @@
-"""examples/lib.sh: jobs run side by side, and a failed one fails the step (a bare `wait` returned 0)."""
+"""examples/lib.sh: jobs run side by side, at most N at once, and a failed job fails the step (a bare `wait`
+returns 0); tables are replaced only by a command that succeeded."""
 import os
 import subprocess
 
@@ -44,3 +45,34 @@ def test_write_table_replaces_its_output_only_when_the_command_succeeds(tmp_path
     assert not (tmp_path / "results.md.tmp").exists()
     out = run(f"write_table {table} echo new table; echo status=$?")
     assert "status=0" in out.stdout and table.read_text() == "new table\n"
+
+
+def test_start_at_most_keeps_that_many_jobs_running(tmp_path):
+    log = tmp_path / "log"
+    job = f"bash -c 'echo start >> {log}; sleep 0.2; echo end >> {log}'"
+    out = run(f"for i in 1 2 3; do start_at_most 1 {job}; done\nwait_jobs; echo status=$?")
+    assert "status=0" in out.stdout
+    assert log.read_text().split() == ["start", "end"] * 3  # one at a time: never two starts in a row
+    log.unlink()
+    out = run(f"for i in 1 2; do start_at_most 2 {job}; done\nwait_jobs")
+    assert log.read_text().split()[:2] == ["start", "start"]  # two side by side
+
+
+def test_start_at_most_fails_on_a_failed_job_and_on_a_bad_limit():
+    out = run("start_at_most 1 false\nstart_at_most 1 true; echo status=$?")
+    assert "status=1" in out.stdout  # the failed job is reported before another starts
+    out = run("start_at_most x true; echo status=$?")
+    assert "status=2" in out.stdout and "expected a positive number" in out.stderr
+
+
+def test_a_jobs_setting_survives_sourcing_the_library():
+    """The contextual run.sh reads JOBS from the environment after sourcing lib.sh; lib.sh once reset it."""
+    out = subprocess.run(["bash", "-c", ". examples/lib.sh; echo \"jobs=$JOBS\""], cwd=ROOT, capture_output=True,
+                         text=True, env={**os.environ, "JOBS": "1"})
+    assert "jobs=1" in out.stdout
+
+
+def test_contextual_run_refuses_a_bad_jobs_setting():
+    out = subprocess.run(["bash", "examples/contextual/run.sh", "table"], cwd=ROOT, capture_output=True, text=True,
+                         env={**os.environ, "JOBS": "two"})
+    assert out.returncode == 2 and "JOBS=two: expected a positive number" in out.stderr

@@ -68,15 +68,35 @@ def test_a_changed_option_stops_and_says_what_differs(built):
 def test_a_changed_input_file_stops(built):
     args, _ = built
     train = args[args.index("--train") + 1]
+    original = open(train, "rb").read()
     stat = os.stat(train)
-    os.utime(train, (stat.st_atime, stat.st_mtime + 60))  # edited a minute later
     try:
+        with open(train, "wb") as f:  # one word edited, the same size and modification time
+            f.write(original.replace(b"Jan", b"Jon", 1))
+        os.utime(train, (stat.st_atime, stat.st_mtime))
         again = run_conll(*args)
     finally:
+        with open(train, "wb") as f:
+            f.write(original)
         os.utime(train, (stat.st_atime, stat.st_mtime))
     assert again.returncode == 1
     assert f"was: file {os.path.realpath(train)} size" in again.stderr \
         and f"now: file {os.path.realpath(train)}" in again.stderr
+
+
+def test_an_input_copied_again_with_a_new_time_is_the_same_request(built):
+    """A data folder synced again (new modification times, the same bytes) does not force a rebuild."""
+    args, dest = built
+    train = args[args.index("--train") + 1]
+    before = snapshot(dest)
+    stat = os.stat(train)
+    os.utime(train, (stat.st_atime, stat.st_mtime + 3600))
+    try:
+        again = run_conll(*args)
+    finally:
+        os.utime(train, (stat.st_atime, stat.st_mtime))
+    assert again.returncode == 0 and "nothing to do" in again.stderr, again.stderr
+    assert snapshot(dest) == before
 
 
 def test_another_pipeline_pointed_at_the_destination_stops(built, tmp_path):
