@@ -163,10 +163,10 @@ train_run() {  # NAME KIND TASK SEED OBJECTIVE_DATA...: one tagger (the first da
                 encoder=(--restore-encoder "$JMT" --freeze-encoder); arch=(--arch xling_sent_avg_128 --embed-dim 300) ;;
         nopre) encoder=(--encoder-layers 2); optim=("${cycle[@]}") ;;
     esac
-    local metric=(--best-checkpoint-metric "${task}_$l:f1" --maximize-best-checkpoint-metric)
-    [[ $# == 1 ]] || metric=(--best-checkpoint-metric loss)  # joint: the summed dev loss of every language
-    [[ $task == pos ]] && [[ $# == 1 ]] && metric=(--best-checkpoint-metric "${task}_$l:accuracy" \
-        --maximize-best-checkpoint-metric)
+    local score=f1 select="${task}_$l"
+    [[ $task == pos ]] && score=accuracy
+    [[ $# == 1 ]] || select=mean  # joint: the mean over the languages' dev sets, each counting once
+    local metric=(--best-checkpoint-metric "$select:$score" --maximize-best-checkpoint-metric)
     mkdir -p "$WORK/checkpoints/$name"
     OMP_NUM_THREADS=1 fairseq-train "$1" --user-dir fairseq_xling --task xling_multitask --objectives "$objectives" \
         --schedule temperature:t=1 "${arch[@]}" --decoder none --no-lang-specific-layer \

@@ -61,3 +61,22 @@ def test_logged_metrics_are_those_of_the_split_not_a_mean_over_batches(tmp_path)
     assert logged["ner_nl:accuracy"] == pytest.approx(5 / 20, abs=1e-4)  # not (1 + 1/16) / 2
     assert logged["ner_nl:loss"] == pytest.approx(4.0)
     assert not any(key.startswith("_") for key in logged)  # the sums stay out of the logs
+
+
+def test_several_tagging_objectives_log_the_mean_of_their_metrics(tmp_path):
+    """A joint tagger is selected on mean:f1, each language counting once (one batch per objective, as fairseq's
+    validation reduces them)."""
+    nl = make_tagging_data_bin(str(tmp_path / "nl"), tagging_corpus(12), valid=tagging_corpus(12, seed=5))
+    de = make_tagging_data_bin(str(tmp_path / "de"), tagging_corpus(12), valid=tagging_corpus(12, seed=6))
+    _, task, _, criterion = build_in_process(nl, str(tmp_path / "ckpt"), arch="xling_char_cnn_tagger_tiny",
+                                             objectives=f"tagging:nl:task=ner:data={nl},tagging:de:task=ner:data={de}")
+    batches = {"ner_nl": dict(loss=2.0, sample_size=1, correct=4, tokens=4, span_tp=1, span_pred=1, span_gold=1),
+               "ner_de": dict(loss=6.0, sample_size=1, correct=3, tokens=12, span_tp=1, span_pred=3, span_gold=5)}
+    with metrics.aggregate(new_root=True) as valid:
+        for name, batch in batches.items():
+            log = {f"{o}:{k}": (v if o == name else 0) for o in batches for k, v in batch.items()}
+            task.reduce_metrics([log], criterion)
+    logged = valid.get_smoothed_values()
+    assert logged["ner_de:f1"] == pytest.approx(0.25, abs=1e-4)
+    assert logged["mean:f1"] == pytest.approx((1.0 + 0.25) / 2, abs=1e-4)  # not the pooled 2 * 2 / 10
+    assert logged["mean:accuracy"] == pytest.approx((1.0 + 0.25) / 2, abs=1e-4)
