@@ -8,14 +8,15 @@ and the batch's ``target``.
 Logging outputs carry every objective's keys (zero for the objectives not in the batch): in distributed
 validation, ranks score batches of different objectives in the same step and sum dictionaries key by key.
 Metrics appear as ``OBJECTIVE:loss`` and so on; ``loss`` is the mean of the objectives' average losses, the
-combined score used for best-checkpoint selection by default. With several objectives, every metric they derive
-is also logged as its unweighted mean over the objectives that have it, ``mean:NAME`` (``mean:f1`` over the NER
+combined score used for best-checkpoint selection by default. Every metric the objectives derive is also logged as
+its unweighted mean over the objectives that have it, ``mean:NAME`` (``mean:f1`` over the NER
 objectives of every language of a joint tagger, each language counting once, whatever its dev set's size):
 ``--best-checkpoint-metric mean:f1 --maximize-best-checkpoint-metric``. (fairseq reduces each validation batch, of
 one objective, on its own, so the mean is a derived meter over the objectives' meters, not a per-batch value.)
 """
 from dataclasses import dataclass
 from functools import partial
+from typing import Optional
 
 import torch.nn as nn
 from fairseq import metrics
@@ -95,7 +96,7 @@ class XlingMultitaskCriterion(FairseqCriterion):
             derived.update(getattr(criterion, "objective_metrics", XlingObjectiveCriterion.objective_metrics)(sums))
         if present:
             metrics.log_derived("loss", self.combined_loss)
-        for metric in sorted(derived) if len(self.criteria) > 1 else ():
+        for metric in sorted(derived):  # with one objective, the mean is its metric: mean:f1 names it in any run
             metrics.log_derived(f"mean:{metric}", partial(self.mean_metric, metric))
 
     def combined_loss(self, meters) -> float:
@@ -104,7 +105,7 @@ class XlingMultitaskCriterion(FairseqCriterion):
         losses = [float(x) for x in losses if x is not None]  # None: not seen since the meters' last reset
         return round(sum(losses) / len(losses), 3) if losses else 0.0
 
-    def mean_metric(self, metric: str, meters) -> float:
+    def mean_metric(self, metric: str, meters) -> Optional[float]:
         """Unweighted mean of ``metric`` over the objectives that have it in these meters."""
         values = [meters.get_smoothed_value(f"{n}:{metric}") for n in self.criteria if f"{n}:{metric}" in meters]
         values = [float(v) for v in values if v is not None]

@@ -60,6 +60,7 @@ def test_logged_metrics_are_those_of_the_split_not_a_mean_over_batches(tmp_path)
     assert logged["ner_nl:f1"] == pytest.approx(2 * 1 / (4 + 6), abs=1e-4)  # the mean of batches would be 0.5
     assert logged["ner_nl:accuracy"] == pytest.approx(5 / 20, abs=1e-4)  # not (1 + 1/16) / 2
     assert logged["ner_nl:loss"] == pytest.approx(4.0)
+    assert logged["mean:f1"] == logged["ner_nl:f1"]  # one objective: its mean is itself
     assert not any(key.startswith("_") for key in logged)  # the sums stay out of the logs
 
 
