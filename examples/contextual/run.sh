@@ -24,6 +24,8 @@
 #   TASKS        default "ner pos"
 #   SEEDS        default "1 2"
 #   MAX_EPOCH    default 15 (the paper's), early stopping after PATIENCE (2) epochs without dev gain
+#                (the paper's 2 epochs are 30-40k sentences of its full training sets, 15-20 epochs of MAX_TRAIN=2000:
+#                PATIENCE=15 comes closest to it there; see the README's "Early stopping")
 #   PEAK_LR      the one-cycle policy's peak lr (SGD + momentum: LASER-top/-elmo, the LSTM without pretraining;
 #                default 0.01; 0.1 diverged: WikiANN en dev loss 8 -> 32 in 3 epochs of 2,000 sentences)
 #   JOBS         runs side by side, one thread each (default 2)

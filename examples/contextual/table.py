@@ -60,17 +60,20 @@ def joint_cell(a, b) -> str:
 
 def zero_shot_table(scores, task):
     langs = LANGS[task]
-    lines = [f"**{task.upper()}, trained on English** (en: in-language dev; the others zero-shot); monolingual = "
-             f"trained on that language's own training set\n",
-             "| features | " + " | ".join(langs) + " | monolingual " + " / ".join(langs[1:]) + " |",
-             "|---|" + "---|" * (len(langs) + 1)]
+    mono_langs = [lang for lang in langs[1:] if any((task, f"mono_{lang}", kind) in scores for kind in KINDS)]
+    mono_head = " | monolingual " + " / ".join(mono_langs) if mono_langs else ""
+    lines = [f"**{task.upper()}, trained on English** (en: in-language dev; the others zero-shot)"
+             + ("; monolingual = trained on that language's own training set" if mono_langs else "") + "\n",
+             "| features | " + " | ".join(langs) + mono_head + " |",
+             "|---|" + "---|" * (len(langs) + bool(mono_langs))]
     for kind, name in KINDS.items():
         zero = scores.get((task, "mono_en", kind), {})
-        mono = [cell(scores.get((task, f"mono_{lang}", kind), {}).get(lang, {})) for lang in langs[1:]]
-        lines.append(f"| {name} | " + " | ".join(cell(zero.get(lang, {})) for lang in langs) + " | "
-                     + " / ".join(mono) + " |")
+        mono = [cell(scores.get((task, f"mono_{lang}", kind), {}).get(lang, {})) for lang in mono_langs]
+        lines.append(f"| {name} | " + " | ".join(cell(zero.get(lang, {})) for lang in langs)
+                     + (" | " + " / ".join(mono) if mono_langs else "") + " |")
     paper = PAPER_TOP[task]
-    lines.append("| paper, LASER-top | - | " + " | ".join(str(paper.get(lang, "-")) for lang in langs[1:]) + " | |")
+    lines.append("| paper, LASER-top | - | " + " | ".join(str(paper.get(lang, "-")) for lang in langs[1:])
+                 + (" | |" if mono_langs else " |"))
     return "\n".join(lines)
 
 

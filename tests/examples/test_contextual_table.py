@@ -25,8 +25,11 @@ def test_tables_average_seeds_and_plot(tmp_path, capsys):
     image, out_md = tmp_path / "zeroshot.png", tmp_path / "results.md"
     load_table().main([str(results), "--times", str(times), "--out", str(out_md), "--plot", str(image)])
     out = capsys.readouterr().out
-    assert "| LASER-top | 75.0 (70.0..80.0, n=2) | 50.0 (n=1) | - | - | 75.0 (n=1) / - / - |" in out
-    assert "| BPE-BOW | - | - | - | - | 40.0 (n=1) | - / - / - / - |" in out  # POS: accuracy, fr column
+    # monolingual columns: the languages trained on their own data (here NER nl only)
+    assert "| features | en | nl | es | de | monolingual nl |\n" in out
+    assert "| LASER-top | 75.0 (70.0..80.0, n=2) | 50.0 (n=1) | - | - | 75.0 (n=1) |\n" in out
+    assert "| features | en | nl | es | de | fr |\n" in out  # POS: no monolingual run, no column
+    assert "| BPE-BOW | - | - | - | - | 40.0 (n=1) |\n" in out  # POS: accuracy, fr column
     assert "| LASER-top | 61.0 / 66.0 / +5.0 (+4.0..+6.0, n=2) |" in out  # joint: A / B / B - A, paired by seed
     assert "| BPE-BOW | - |" in out  # A without B
     assert "**POS, joint training** (A: a quarter of each language; B: all of English + the same quarters): A / B / " \
