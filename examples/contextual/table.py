@@ -10,6 +10,7 @@ seed, so its B - A spread is that of the per-seed differences.
 """
 import argparse
 import statistics
+import sys
 from collections import defaultdict
 
 from fairseq_xling.evaluation.report import pyplot, read_rows, read_times
@@ -23,7 +24,10 @@ PAPER_TOP = {"ner": {"nl": 57.8, "de": 61.7, "es": 51.1}, "pos": {"nl": 72.6, "d
 def parse_name(model: str):
     """``ner-mono_en-top-seed1`` -> (ner, mono_en, top, 1)."""
     rest, _, seed = model.rpartition("-seed")
-    task, scenario, kind = rest.split("-")
+    parts = rest.split("-")
+    if len(parts) != 3 or not seed.isdigit():
+        sys.exit(f"error: model {model!r}: expected a run.sh name, TASK-SCENARIO-KIND-seedN")
+    task, scenario, kind = parts
     return task, scenario, kind, int(seed)
 
 
@@ -58,23 +62,28 @@ def joint_cell(a, b) -> str:
     return text + (f" ({min(diffs):+.1f}..{max(diffs):+.1f}, n={len(seeds)})" if len(seeds) > 1 else " (n=1)")
 
 
+def markdown(title: str, head, rows) -> str:
+    """A titled markdown table: HEAD is the column names, ROWS lists of cells."""
+    lines = [title + "\n", "| " + " | ".join(head) + " |", "|---" * len(head) + "|"]
+    return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows])
+
+
 def zero_shot_table(scores, task):
     langs = LANGS[task]
+    title = f"**{task.upper()}, trained on English** (en: in-language dev; the others zero-shot)"
+    head = ["features"] + langs
+    rows = [[name] + [cell(scores.get((task, "mono_en", kind), {}).get(lang, {})) for lang in langs]
+            for kind, name in KINDS.items()]
+    rows.append(["paper, LASER-top", "-"] + [str(PAPER_TOP[task].get(lang, "-")) for lang in langs[1:]])
     mono_langs = [lang for lang in langs[1:] if any((task, f"mono_{lang}", kind) in scores for kind in KINDS)]
-    mono_head = " | monolingual " + " / ".join(mono_langs) if mono_langs else ""
-    lines = [f"**{task.upper()}, trained on English** (en: in-language dev; the others zero-shot)"
-             + ("; monolingual = trained on that language's own training set" if mono_langs else "") + "\n",
-             "| features | " + " | ".join(langs) + mono_head + " |",
-             "|---|" + "---|" * (len(langs) + bool(mono_langs))]
-    for kind, name in KINDS.items():
-        zero = scores.get((task, "mono_en", kind), {})
-        mono = [cell(scores.get((task, f"mono_{lang}", kind), {}).get(lang, {})) for lang in mono_langs]
-        lines.append(f"| {name} | " + " | ".join(cell(zero.get(lang, {})) for lang in langs)
-                     + (" | " + " / ".join(mono) if mono_langs else "") + " |")
-    paper = PAPER_TOP[task]
-    lines.append("| paper, LASER-top | - | " + " | ".join(str(paper.get(lang, "-")) for lang in langs[1:])
-                 + (" | |" if mono_langs else " |"))
-    return "\n".join(lines)
+    if mono_langs:  # one more column, for the languages trained on their own training set
+        title += "; monolingual = trained on that language's own training set"
+        head.append("monolingual " + " / ".join(mono_langs))
+        for row, kind in zip(rows, KINDS):
+            row.append(" / ".join(cell(scores.get((task, f"mono_{lang}", kind), {}).get(lang, {}))
+                                  for lang in mono_langs))
+        rows[-1].append("")  # the paper's row
+    return markdown(title, head, rows)
 
 
 def joint_table(scores, task):
@@ -84,14 +93,12 @@ def joint_table(scores, task):
              f"quarters): A / B / B - A per language")
     if not langs:
         return title + ": no runs yet"
-    lines = [title + "\n", "| features | " + " | ".join(langs) + " |", "|---|" + "---|" * len(langs)]
+    rows = []
     for kind, name in KINDS.items():
         a, b = scores.get((task, "jointA", kind), {}), scores.get((task, "jointB", kind), {})
-        if not a and not b:
-            continue
-        cells = [joint_cell(a.get(lang, {}), b.get(lang, {})) for lang in langs]
-        lines.append(f"| {name} | " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+        if a or b:
+            rows.append([name] + [joint_cell(a.get(lang, {}), b.get(lang, {})) for lang in langs])
+    return markdown(title, ["features"] + langs, rows)
 
 
 def plot(scores, path):
@@ -128,9 +135,8 @@ def main(argv=None):
     parts += [joint_table(scores, task) for task in ("ner", "pos")]
     times = read_times(args.times)
     if times:
-        rows = "\n".join(f"| {name} | {time} |" for name, time in sorted(times.items()))
-        parts.append(f"Training time per run (one thread, two runs side by side on 2 cores):\n\n| model | time |\n"
-                     f"|---|---|\n{rows}")
+        parts.append(markdown("Training time per run (one thread, two runs side by side on 2 cores):",
+                              ["model", "time"], [list(item) for item in sorted(times.items())]))
     text = "\n\n".join(parts) + "\n"
     print(text)
     if args.out:

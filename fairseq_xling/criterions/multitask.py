@@ -101,15 +101,14 @@ class XlingMultitaskCriterion(FairseqCriterion):
 
     def combined_loss(self, meters) -> float:
         """Mean over objectives of their average loss (each objective counts once, whatever its scale)."""
-        losses = [meters[f"{n}:loss"].avg for n in self.criteria if f"{n}:loss" in meters]
-        losses = [float(x) for x in losses if x is not None]  # None: not seen since the meters' last reset
-        return round(sum(losses) / len(losses), 3) if losses else 0.0
+        loss = self.mean_metric("loss", meters, digits=3)
+        return 0.0 if loss is None else loss
 
-    def mean_metric(self, metric: str, meters) -> Optional[float]:
+    def mean_metric(self, metric: str, meters, digits: int = 4) -> Optional[float]:
         """Unweighted mean of ``metric`` over the objectives that have it in these meters."""
         values = [meters.get_smoothed_value(f"{n}:{metric}") for n in self.criteria if f"{n}:{metric}" in meters]
-        values = [float(v) for v in values if v is not None]
-        return round(sum(values) / len(values), 4) if values else None
+        values = [float(v) for v in values if v is not None]  # None: not seen since the meters' last reset
+        return round(sum(values) / len(values), digits) if values else None
 
     @staticmethod
     def logging_outputs_can_be_summed() -> bool:

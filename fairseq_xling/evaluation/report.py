@@ -11,25 +11,31 @@ from typing import Dict, List, Mapping, Optional, Sequence
 def read_rows(path: str) -> List[dict]:
     """The JSON rows of a results file; a line that is not one stops the table with its file and line number."""
     rows = []
-    with open(path, encoding="utf-8") as f:
-        for number, line in enumerate(f, 1):
-            if line.strip():
-                try:
-                    rows.append(json.loads(line))
-                except json.JSONDecodeError as e:
-                    sys.exit(f"error: {path}:{number}: expected one JSON row per line ({e.msg})")
+    for number, line in enumerate(_lines(path), 1):
+        if line.strip():
+            try:
+                rows.append(json.loads(line))
+            except json.JSONDecodeError as e:
+                sys.exit(f"error: {path}:{number}: expected one JSON row per line ({e.msg})")
     return rows
+
+
+def _lines(path: str) -> List[str]:
+    """The lines of a file the experiment wrote; a missing or unreadable one stops the table with its name."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            return f.readlines()
+    except (OSError, UnicodeDecodeError) as e:
+        sys.exit(f"error: {path}: cannot read it ({getattr(e, 'strerror', None) or e})")
 
 
 def read_times(path: Optional[str]) -> Dict[str, str]:
     """``name: 1234 s`` lines -> {name: "1234 s"} (the last line of a name wins; no path: empty)."""
     times = {}
-    if path:
-        with open(path, encoding="utf-8") as f:
-            for line in f:
-                name, _, seconds = line.partition(":")
-                if name.strip():
-                    times[name.strip()] = seconds.strip()
+    for line in _lines(path) if path else []:
+        name, _, seconds = line.partition(":")
+        if name.strip():
+            times[name.strip()] = seconds.strip()
     return times
 
 

@@ -1,6 +1,8 @@
 """examples/contextual/table.py: seeds averaged into the zero-shot and joint tables, the plot written."""
 import json
 
+import pytest
+
 from tests.utils import load_example_table
 
 
@@ -36,3 +38,11 @@ def test_tables_average_seeds_and_plot(tmp_path, capsys):
         "B - A per language: no runs yet" in out  # not an empty table
     assert "| ner-mono_en-top-seed1 | 1200 s |" in out and out_md.read_text() in out
     assert image.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_model_name_not_of_run_sh_stops_the_table(tmp_path):
+    results = tmp_path / "results.jsonl"
+    results.write_text(json.dumps({"model": "my-model", "lang": "en", "f1": 0.5}) + "\n")
+    with pytest.raises(SystemExit, match=r"model 'my-model': expected a run.sh name, TASK-SCENARIO-KIND-seedN"):
+        load_table().main([str(results)])
+    assert not (tmp_path / "results.md").exists()

@@ -50,3 +50,12 @@ def test_a_corrupt_results_line_names_its_file_and_line(tmp_path):
     results.write_text('{"run": "a"}\n{bad json\n')
     with pytest.raises(SystemExit, match=r"results.jsonl:2: expected one JSON row per line"):
         read_rows(str(results))
+
+
+def test_a_missing_results_file_is_named(tmp_path):
+    from fairseq_xling.evaluation.report import read_rows, read_times
+    with pytest.raises(SystemExit, match=r"absent.jsonl: cannot read it"):
+        read_rows(str(tmp_path / "absent.jsonl"))
+    with pytest.raises(SystemExit, match=r"times.txt: cannot read it"):
+        read_times(str(tmp_path / "times.txt"))
+    assert read_times(None) == {}
